@@ -1,2 +1,48 @@
+// lsflow: AC load flow for the Lạng Sơn grid and any MATPOWER case.
 #include <cstdio>
-int main() { std::puts("lsflow: under construction"); return 0; }
+#include <exception>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "commands.hpp"
+#include "common/errors.hpp"
+
+namespace {
+constexpr const char* kUsage = R"(usage: lsflow COMMAND [ARGS]
+
+commands:
+  solve CASE [--flat-start] [--enforce-q-limits] [--dc] [--tol PU] [--max-iter N] [--out DIR]
+        AC (or DC) power flow of a MATPOWER .m case or an lsflow network .yaml file.
+
+exit status: 0 converged, 2 bad input or options, 3 did not converge.
+)";
+}
+
+int main(int argc, char** argv) {
+  using namespace lsflow;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::fputs(kUsage, args.empty() ? stderr : stdout);
+    return args.empty() ? cli::kBadInput : cli::kOk;
+  }
+  const std::string cmd = args[0];
+  args.erase(args.begin());
+  try {
+    if (cmd == "solve") return cli::cmd_solve(args);
+    throw UsageError(fmt::format("unknown command '{}'", cmd));
+  } catch (const InputError& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return cli::kBadInput;
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "lsflow %s: %s\n%s", cmd.c_str(), e.what(), kUsage);
+    return cli::kBadInput;
+  } catch (const SingularMatrix& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return cli::kNotConverged;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return cli::kFailure;
+  }
+}

@@ -1,0 +1,90 @@
+#pragma once
+// Solver output mapped back onto the component model: per bus, generator, branch and
+// three-winding transformer, in physical units, in the model's (= the input file's) order.
+#include <array>
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "model/network.hpp"
+#include "solver/power_flow.hpp"
+#include "topology/math_builder.hpp"
+
+namespace lsflow::report {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+struct BusResult {
+  bool energised = false;
+  double vm_pu = 0.0;
+  double va_deg = 0.0;
+  double v_kv = 0.0;
+};
+
+struct GenResult {
+  double p_mw = 0.0;
+  double q_mvar = 0.0;
+  bool at_q_limit = false;
+};
+
+struct FlowEnd {
+  double p_mw = 0.0;
+  double q_mvar = 0.0;
+  [[nodiscard]] double s_mva() const { return std::hypot(p_mw, q_mvar); }
+};
+
+struct BranchResult {
+  bool energised = false;
+  FlowEnd from, to;
+  double loading_pct = kNaN;   // max(|S_from|, |S_to|) / rate A; NaN where rate A is 0
+  [[nodiscard]] double loss_mw() const { return from.p_mw + to.p_mw; }
+};
+
+struct Trafo3wResult {
+  bool energised = false;
+  std::array<FlowEnd, 3> winding;   // HV, MV, LV, at the bus side, into the transformer
+  double loading_pct = kNaN;        // worst winding, % of its own rating
+  [[nodiscard]] double loss_mw() const { return winding[0].p_mw + winding[1].p_mw + winding[2].p_mw; }
+};
+
+struct IslandReport {
+  std::size_t n_bus = 0;
+  bool converged = false;
+  int iterations = 0;
+  double max_mismatch_mva = 0.0;
+  BusIdx worst_bus;               // model bus of the largest mismatch (invalid for a star point)
+  std::string failure;
+  std::vector<double> mismatch_history_mva;
+};
+
+struct NetworkSolution {
+  bool converged = false;
+  bool dc = false;
+  int iterations = 0;               // the largest over islands
+  double max_mismatch_mva = 0.0;
+  std::vector<IslandReport> islands;
+  std::vector<topology::DeenergisedIsland> deenergised;
+  std::vector<BusResult> buses;
+  std::vector<GenResult> gens;
+  std::vector<BranchResult> branches;
+  std::vector<Trafo3wResult> trafos3w;
+  solver::PhaseTimes times;
+  double build_ms = 0.0;            // component → math model
+
+  [[nodiscard]] double losses_mw() const;
+};
+
+struct SolveOptions {
+  solver::PfOptions pf;
+  bool dc = false;
+};
+
+// Builds the math models, solves every energised island and maps the results back.
+NetworkSolution solve_network(const model::Network& net, const SolveOptions& opt);
+
+// Recomputes, from the input data and the written voltages, the largest bus power mismatch in MVA
+// over all energised buses (an independent check of a solution; generators as solved).
+double recompute_max_mismatch_mva(const model::Network& net, const NetworkSolution& sol);
+
+}  // namespace lsflow::report

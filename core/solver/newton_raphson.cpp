@@ -1,0 +1,252 @@
+// Newton–Raphson power flow; the derivation is in newton_raphson.hpp next to the class it documents.
+#include "solver/newton_raphson.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "common/errors.hpp"
+
+namespace lsflow::solver {
+
+namespace {
+enum Slot : int { kPTheta = 0, kQTheta = 1, kPVm = 2, kQVm = 3 };
+}
+
+NewtonRaphson::NewtonRaphson(const Ybus& ybus, const std::vector<BusKind>& kind, KluSolver::Settings klu)
+    : ybus_(&ybus), n_bus_(ybus.n_bus()), klu_(klu) {
+  const auto n = static_cast<std::size_t>(n_bus_);
+  theta_idx_.assign(n, -1);
+  vm_idx_.assign(n, -1);
+  // MATPOWER's order: θ of [pv; pq], then |V| of pq.
+  std::int32_t next = 0;
+  for (std::size_t b = 0; b < n; ++b)
+    if (kind[b] == BusKind::PV) theta_idx_[b] = next++;
+  for (std::size_t b = 0; b < n; ++b)
+    if (kind[b] == BusKind::PQ) theta_idx_[b] = next++;
+  n_pvpq_ = next;
+  for (std::size_t b = 0; b < n; ++b)
+    if (kind[b] == BusKind::PQ) vm_idx_[b] = next++;
+  n_eq_ = next;
+  col_bus_.assign(static_cast<std::size_t>(n_eq_), -1);
+  for (std::size_t b = 0; b < n; ++b) {
+    if (theta_idx_[b] >= 0) col_bus_[static_cast<std::size_t>(theta_idx_[b])] = static_cast<std::int32_t>(b);
+    if (vm_idx_[b] >= 0) col_bus_[static_cast<std::size_t>(vm_idx_[b])] = static_cast<std::int32_t>(b);
+  }
+
+  // Jacobian pattern: column of unknown (θ_k or |V|_k) has rows P_i, Q_i for every i with Y_ik ≠ 0.
+  const auto& y = ybus.matrix();
+  const auto* outer = y.outerIndexPtr();
+  const auto* inner = y.innerIndexPtr();
+  const auto nnz_y = static_cast<std::size_t>(y.nonZeros());
+  struct Entry {
+    std::int32_t row;
+    std::int32_t ypos;
+    int slot;
+  };
+  std::vector<std::vector<Entry>> cols(static_cast<std::size_t>(n_eq_));
+  for (std::int32_t k = 0; k < n_bus_; ++k) {
+    const auto tk = theta_idx_[static_cast<std::size_t>(k)];
+    const auto vk = vm_idx_[static_cast<std::size_t>(k)];
+    for (auto p = outer[k]; p < outer[k + 1]; ++p) {
+      const auto i = static_cast<std::size_t>(inner[p]);
+      const auto pi = theta_idx_[i];  // row of ΔP_i
+      const auto qi = vm_idx_[i];     // row of ΔQ_i
+      if (tk >= 0) {
+        if (pi >= 0) cols[static_cast<std::size_t>(tk)].push_back({pi, p, kPTheta});
+        if (qi >= 0) cols[static_cast<std::size_t>(tk)].push_back({qi, p, kQTheta});
+      }
+      if (vk >= 0) {
+        if (pi >= 0) cols[static_cast<std::size_t>(vk)].push_back({pi, p, kPVm});
+        if (qi >= 0) cols[static_cast<std::size_t>(vk)].push_back({qi, p, kQVm});
+      }
+    }
+  }
+  std::size_t nnz_j = 0;
+  for (const auto& c : cols) nnz_j += c.size();
+  const auto scratch = static_cast<std::int32_t>(nnz_j);
+  ap_.assign(static_cast<std::size_t>(n_eq_) + 1, 0);
+  ai_.resize(nnz_j);
+  ax_.assign(nnz_j + 1, 0.0);
+  fill_map_.assign(4 * nnz_y, scratch);
+  std::size_t pos = 0;
+  for (std::size_t c = 0; c < cols.size(); ++c) {
+    auto& entries = cols[c];
+    std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.row < b.row; });
+    for (const auto& e : entries) {
+      ai_[pos] = e.row;
+      fill_map_[4 * static_cast<std::size_t>(e.ypos) + static_cast<std::size_t>(e.slot)] =
+          static_cast<std::int32_t>(pos);
+      ++pos;
+    }
+    ap_[c + 1] = static_cast<std::int32_t>(pos);
+  }
+  diag_map_.assign(4 * n, scratch);
+  for (std::size_t b = 0; b < n; ++b) {
+    const auto dp = static_cast<std::size_t>(ybus.diag_pos(static_cast<std::int32_t>(b)));
+    for (std::size_t s = 0; s < 4; ++s) diag_map_[4 * b + s] = fill_map_[4 * dp + s];
+  }
+
+  vm_.assign(n, 1.0);
+  va_.assign(n, 0.0);
+  v_.assign(n, cplx(1.0, 0.0));
+  i_.assign(n, cplx{});
+  f_.assign(static_cast<std::size_t>(n_eq_), 0.0);
+  dx_.assign(static_cast<std::size_t>(n_eq_), 0.0);
+  if (n_eq_ > 0) {
+    try {
+      klu_.analyze(n_eq_, ap_.data(), ai_.data());
+    } catch (const SingularMatrix& e) {
+      throw SingularMatrix(bus_of_column(e.math_bus), e.what());
+    }
+  }
+}
+
+std::int32_t NewtonRaphson::bus_of_column(std::int32_t col) const {
+  if (col < 0 || col >= n_eq_) return -1;
+  return col_bus_[static_cast<std::size_t>(col)];
+}
+
+void NewtonRaphson::load_state(const std::vector<cplx>& v) {
+  for (std::size_t b = 0; b < v.size(); ++b) {
+    v_[b] = v[b];
+    vm_[b] = std::abs(v[b]);
+    va_[b] = std::arg(v[b]);
+  }
+}
+
+double NewtonRaphson::evaluate(const std::vector<cplx>& sbus) {
+  const auto& y = ybus_->matrix();
+  const auto* outer = y.outerIndexPtr();
+  const auto* inner = y.innerIndexPtr();
+  const cplx* yv = y.valuePtr();
+  const std::int32_t* map = fill_map_.data();
+  double* ax = ax_.data();
+  std::fill(i_.begin(), i_.end(), cplx{});
+  for (std::int32_t k = 0; k < n_bus_; ++k) {
+    const cplx vk = v_[static_cast<std::size_t>(k)];
+    const double inv_vm_k = 1.0 / vm_[static_cast<std::size_t>(k)];
+    for (auto p = outer[k]; p < outer[k + 1]; ++p) {
+      const auto i = static_cast<std::size_t>(inner[p]);
+      const cplx a = yv[p] * vk;
+      i_[i] += a;
+      const cplx t = v_[i] * std::conj(a);
+      const std::int32_t* m = map + 4 * static_cast<std::size_t>(p);
+      ax[m[kPTheta]] = t.imag();
+      ax[m[kQTheta]] = -t.real();
+      ax[m[kPVm]] = t.real() * inv_vm_k;
+      ax[m[kQVm]] = t.imag() * inv_vm_k;
+    }
+  }
+  double norm = 0.0;
+  worst_bus_ = -1;
+  for (std::int32_t b = 0; b < n_bus_; ++b) {
+    const auto bi = static_cast<std::size_t>(b);
+    const cplx s = v_[bi] * std::conj(i_[bi]);
+    const cplx mis = s - sbus[bi];
+    const std::int32_t* d = diag_map_.data() + 4 * bi;
+    ax[d[kPTheta]] -= s.imag();
+    ax[d[kQTheta]] += s.real();
+    const double inv_vm = 1.0 / vm_[bi];
+    ax[d[kPVm]] += s.real() * inv_vm;
+    ax[d[kQVm]] += s.imag() * inv_vm;
+    const auto ti = theta_idx_[bi];
+    if (ti >= 0) {
+      f_[static_cast<std::size_t>(ti)] = mis.real();
+      const double a = std::abs(mis.real());
+      if (!(a <= norm)) { norm = a; worst_bus_ = b; }   // also catches NaN
+      const auto vi = vm_idx_[bi];
+      if (vi >= 0) {
+        f_[static_cast<std::size_t>(vi)] = mis.imag();
+        const double q = std::abs(mis.imag());
+        if (!(q <= norm)) { norm = q; worst_bus_ = b; }
+      }
+    }
+  }
+  return norm;
+}
+
+double NewtonRaphson::evaluate_mismatch(const std::vector<cplx>& sbus) {
+  const auto& y = ybus_->matrix();
+  const auto* outer = y.outerIndexPtr();
+  const auto* inner = y.innerIndexPtr();
+  const cplx* yv = y.valuePtr();
+  std::fill(i_.begin(), i_.end(), cplx{});
+  for (std::int32_t k = 0; k < n_bus_; ++k) {
+    const cplx vk = v_[static_cast<std::size_t>(k)];
+    for (auto p = outer[k]; p < outer[k + 1]; ++p) i_[static_cast<std::size_t>(inner[p])] += yv[p] * vk;
+  }
+  double norm = 0.0;
+  worst_bus_ = -1;
+  for (std::int32_t b = 0; b < n_bus_; ++b) {
+    const auto bi = static_cast<std::size_t>(b);
+    const cplx mis = v_[bi] * std::conj(i_[bi]) - sbus[bi];
+    const auto ti = theta_idx_[bi];
+    if (ti < 0) continue;
+    f_[static_cast<std::size_t>(ti)] = mis.real();
+    if (!(std::abs(mis.real()) <= norm)) { norm = std::abs(mis.real()); worst_bus_ = b; }
+    const auto vi = vm_idx_[bi];
+    if (vi < 0) continue;
+    f_[static_cast<std::size_t>(vi)] = mis.imag();
+    if (!(std::abs(mis.imag()) <= norm)) { norm = std::abs(mis.imag()); worst_bus_ = b; }
+  }
+  return norm;
+}
+
+void NewtonRaphson::factorize() {
+  try {
+    klu_.refactor(ax_.data());
+  } catch (const SingularMatrix& e) {
+    const auto bus = bus_of_column(e.math_bus);
+    throw SingularMatrix(bus, fmt::format("singular Jacobian at math bus {}", bus));
+  }
+}
+
+void NewtonRaphson::solve_step() {
+  std::copy(f_.begin(), f_.end(), dx_.begin());
+  klu_.solve(dx_.data());   // dx = J⁻¹·F; the Newton step is −dx
+}
+
+void NewtonRaphson::update_voltage() {
+  for (std::int32_t b = 0; b < n_bus_; ++b) {
+    const auto bi = static_cast<std::size_t>(b);
+    const auto ti = theta_idx_[bi];
+    if (ti < 0) continue;
+    va_[bi] -= dx_[static_cast<std::size_t>(ti)];
+    const auto vi = vm_idx_[bi];
+    if (vi >= 0) vm_[bi] -= dx_[static_cast<std::size_t>(vi)];
+    double s = 0.0;
+    double c = 0.0;
+    ::sincos(va_[bi], &s, &c);
+    v_[bi] = cplx(vm_[bi] * c, vm_[bi] * s);
+  }
+}
+
+NrResult NewtonRaphson::solve(std::vector<cplx>& v, const std::vector<cplx>& sbus, const NrOptions& opt) {
+  NrResult r;
+  r.mismatch_history_pu.reserve(static_cast<std::size_t>(opt.max_iter) + 1);
+  load_state(v);
+  double norm = evaluate(sbus);
+  r.mismatch_history_pu.push_back(norm);
+  int it = 0;
+  bool converged = norm < opt.tol_pu;
+  while (!converged && it < opt.max_iter && std::isfinite(norm)) {
+    ++it;
+    factorize();
+    solve_step();
+    update_voltage();
+    norm = evaluate(sbus);
+    r.mismatch_history_pu.push_back(norm);
+    converged = norm < opt.tol_pu;
+  }
+  r.converged = converged;
+  r.iterations = it;
+  r.max_mismatch_pu = norm;
+  r.worst_bus = worst_bus_;
+  store_state(v);
+  return r;
+}
+
+}  // namespace lsflow::solver

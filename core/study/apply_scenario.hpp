@@ -1,0 +1,66 @@
+#pragma once
+// Scenario → network. What apply_scenario does, in this order:
+//
+// 1. Names. Every element, group, zone and category a scenario names must exist in the network, else
+//    InputError at the scenario line that names it (with the nearest existing name as a hint). A group
+//    expands to its members. Where a name may stand for an element or a group, an entry naming the
+//    element itself wins over an entry naming a group that holds it; two groups giving one element
+//    different values is an error.
+// 2. Commissioning, by study year: an element with in_service_from_year Y is in service iff
+//    study_year >= Y; with out_of_service_from_year Z it is out iff study_year >= Z (both may be given).
+//    An entry with only out_of_service_from_year leaves the network file's state alone before Z.
+//    Elements without an entry keep the network file's `in_service`. Applies to lines, 2- and
+//    3-winding transformers, generators, loads and shunts (not buses: name their elements).
+// 3. Outages: each named element (or group) is taken out of service, after commissioning.
+// 4. Load: every load's P and Q (constant power factor) are multiplied by
+//        level × (1 + r/100)^n,   n = study_year − max(base_year, in_service_from_year of the load)
+//    level = level_by_category_pct[category] or level_pct (default 100 %), divided by 100;
+//    r = the most specific growth rate (growth_rate_for):
+//        growth_by_name_pct_per_yr[load name]
+//      > growth_by_name_pct_per_yr[bus name]
+//      > growth_by_zone_category_pct_per_yr[bus zone][load category]
+//      > growth_by_category_pct_per_yr[load category]
+//      > growth_by_zone_pct_per_yr[bus zone]
+//      > growth_pct_per_yr                        (default 0)
+//    A load commissioned after the base year grows only from its commissioning year: its network-file
+//    P is what it draws when it enters service.
+// 5. Dispatch, for each generator (in service or not, so toggling it later keeps a sensible set-point):
+//    - kind grid: vg_pu = grid_vm_pu (and its bus's initial vm_pu); P is the slack's result.
+//    - other kinds: P = p_mw_by_name, else share × capacity with the share from
+//        share_by_name_pct > {wind,solar}_share_by_zone_pct[bus zone] > {wind,solar,hydro,thermal}_share_pct
+//      where capacity = installed_mw, or pmax_mw when installed_mw is 0. No share and no set-point:
+//      the network file's P stays.
+//    - vg_pu_by_name sets any generator's voltage set-point (after grid_vm_pu).
+#include <string>
+#include <vector>
+
+#include "model/network.hpp"
+#include "study/scenario.hpp"
+
+namespace lsflow::study {
+
+// What apply_scenario changed, for a summary line and for tests.
+struct ApplySummary {
+  double load_before_mw = 0.0;          // in-service load before and after (MW)
+  double load_after_mw = 0.0;
+  std::vector<std::string> switched_in;     // names whose in_service went false → true
+  std::vector<std::string> switched_out;    // and true → false (commissioning or outage)
+  std::vector<std::string> warnings;        // harmless oddities, e.g. an outage of an element already out
+};
+
+// Applies `s` to `net` (see above). On InputError `net` is left unchanged.
+ApplySummary apply_scenario(const Scenario& s, model::Network& net);
+
+// Reads the scenario's network file (io::read_network) and applies the scenario to it.
+[[nodiscard]] model::Network build_network(const Scenario& s);
+model::Network build_network(const Scenario& s, ApplySummary& summary);
+
+// The growth rate one load gets, and which rule it came from (e.g. "category industrial").
+struct GrowthRate {
+  double pct_per_yr = 0.0;
+  std::string rule;     // "load name", "bus name", "zone+category", "category", "zone", "general", "none"
+  SourceLoc loc;        // the scenario line that set it (empty for "none")
+};
+[[nodiscard]] GrowthRate growth_rate_for(const Scenario& s, const model::Network& net, const model::Load& load);
+
+}  // namespace lsflow::study
