@@ -7,7 +7,7 @@
 #include "args.hpp"
 #include "commands.hpp"
 #include "common/errors.hpp"
-#include "io/matpower_reader.hpp"
+#include "io/read_network.hpp"
 #include "report/network_solution.hpp"
 #include "report/solve_output.hpp"
 
@@ -37,7 +37,7 @@ int cmd_solve(const std::vector<std::string>& argv) {
   if (opt.dc && opt.pf.enforce_q_limits) throw UsageError("--dc and --enforce-q-limits do not go together");
 
   auto t0 = std::chrono::steady_clock::now();
-  const model::Network net = io::read_matpower(args.positional()[0]);
+  const model::Network net = io::read_network(args.positional()[0]);
   const double read_ms = ms_since(t0);
   t0 = std::chrono::steady_clock::now();
   const auto sol = report::solve_network(net, opt);

@@ -112,22 +112,37 @@ NumberStatus parse_number(const char*& p, const char* end, double& out) {
   const char* q = p;
   if (*q == '+') ++q;   // from_chars rejects a leading '+', MATLAB allows it
   const char* number_start = q;
-  // Most values in case files are small integers (ids, types, statuses, zeros): take them without
-  // the general floating-point parser.
+  // Fast path for plain decimals, which are nearly all of a case file: with at most 19 digits the
+  // mantissa m fits in 64 bits, and when m <= 2^53 and the fraction has <= 22 digits, both m and
+  // 10^k are exact doubles, so the one division m / 10^k is correctly rounded, the same value
+  // from_chars gives (Clinger's fast path).
+  static constexpr std::array<double, 23> pow10 = {
+      1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+      1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
   bool negative = false;
   if (q != end && *q == '-') {
     negative = true;
     ++q;
   }
-  const char* digits = q;
-  std::uint64_t magnitude = 0;
-  while (q != end && is_digit(*q) && q - digits < 15) magnitude = magnitude * 10 + (*q++ - '0');
-  if (q != digits && (q == end || is_number_end(*q))) {
-    const auto value = static_cast<double>(magnitude);
+  std::uint64_t mantissa = 0;
+  const char* int_start = q;
+  while (q != end && is_digit(*q)) mantissa = mantissa * 10 + static_cast<unsigned>(*q++ - '0');
+  auto digit_count = q - int_start;
+  std::ptrdiff_t fraction_digits = 0;
+  if (q != end && *q == '.') {
+    const char* fraction_start = ++q;
+    while (q != end && is_digit(*q)) mantissa = mantissa * 10 + static_cast<unsigned>(*q++ - '0');
+    fraction_digits = q - fraction_start;
+    digit_count += fraction_digits;
+  }
+  if (digit_count > 0 && digit_count <= 19 && fraction_digits <= 22 &&
+      mantissa <= (std::uint64_t{1} << 53) && (q == end || is_number_end(*q))) {
+    const double value = static_cast<double>(mantissa) / pow10[static_cast<std::size_t>(fraction_digits)];
     out = negative ? -value : value;
     p = q;
     return NumberStatus::Ok;
   }
+  // Exponents, Inf, NaN, long mantissas, and anything that is not a number.
   auto [ptr, ec] = std::from_chars(number_start, end, out);
   if (ec == std::errc::result_out_of_range) return NumberStatus::OutOfRange;
   if (ec != std::errc{} || (ptr != end && !is_number_end(*ptr))) return NumberStatus::NotANumber;
@@ -562,6 +577,85 @@ model::GenKind gen_kind_from_fuel(std::string_view fuel) {
   return model::GenKind::Other;   // syncgen, other, unknown, anything new
 }
 
+void append_int(std::string& out, std::int64_t value) {
+  std::array<char, 24> buf{};
+  const auto result = std::to_chars(buf.data(), buf.data() + buf.size(), value);
+  out.append(buf.data(), result.ptr);
+}
+
+// Element names such as "gen12@3401" or "12-34#2": built with to_chars rather than fmt because
+// there are tens of thousands of them, and they fit std::string's inline buffer.
+std::string id_name(std::string_view prefix, std::int64_t a, char separator, std::int64_t b) {
+  std::string name(prefix);
+  append_int(name, a);
+  name += separator;
+  append_int(name, b);
+  return name;
+}
+
+// Bus number -> BusIdx. Case files number their buses densely enough for a direct table, which is
+// several times faster than a hash lookup for the 2 x 20,000 branch ends of a large case; sparse
+// numbering falls back to the network's own map.
+class BusTable {
+ public:
+  BusTable(const RawMatrix& bus, const model::Network& net) : net_(net) {
+    ExtId lo = 0, hi = -1;
+    for (std::size_t r = 0; r < bus.rows.size(); ++r) {
+      const double id = bus.rows[r].count > 0 ? bus.row(r)[0] : 0.0;
+      if (!is_whole(id) || id < 1) continue;   // rejected later, with a message
+      const auto i = static_cast<ExtId>(id);
+      lo = hi < lo ? i : std::min(lo, i);
+      hi = std::max(hi, i);
+    }
+    if (hi >= lo && static_cast<std::size_t>(hi - lo) <= 4 * bus.rows.size() + 1024) {
+      first_id_ = lo;
+      index_.assign(static_cast<std::size_t>(hi - lo) + 1, -1);
+    }
+  }
+  void add(ExtId id, BusIdx idx) {
+    if (!index_.empty()) index_[static_cast<std::size_t>(id - first_id_)] = idx.value;
+  }
+  [[nodiscard]] std::optional<BusIdx> find(ExtId id) const {
+    if (index_.empty()) return net_.find_bus(id);
+    if (id < first_id_ || static_cast<std::size_t>(id - first_id_) >= index_.size()) return std::nullopt;
+    const std::int32_t i = index_[static_cast<std::size_t>(id - first_id_)];
+    if (i < 0) return std::nullopt;
+    return BusIdx{i};
+  }
+
+ private:
+  const model::Network& net_;
+  ExtId first_id_ = 0;
+  std::vector<std::int32_t> index_;
+};
+
+// Counts branches per ordered bus pair, to number parallel ones: a small open-addressing table
+// (one allocation) instead of a node-based map.
+class PairCounter {
+ public:
+  explicit PairCounter(std::size_t expected) {
+    std::size_t capacity = 16;
+    while (capacity < 2 * expected) capacity *= 2;
+    keys_.assign(capacity, 0);
+    counts_.assign(capacity, 0);
+    mask_ = capacity - 1;
+  }
+  // Returns how many times the pair has been seen, this one included.
+  int add(BusIdx from, BusIdx to) {
+    const std::uint64_t key = ((static_cast<std::uint64_t>(from.value) << 32) |
+                               static_cast<std::uint32_t>(to.value)) + 1;   // 0 marks a free slot
+    std::size_t i = static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ULL) >> 32) & mask_;
+    while (keys_[i] != 0 && keys_[i] != key) i = (i + 1) & mask_;
+    keys_[i] = key;
+    return ++counts_[i];
+  }
+
+ private:
+  std::vector<std::uint64_t> keys_;
+  std::vector<int> counts_;
+  std::size_t mask_ = 0;
+};
+
 class NetworkBuilder {
  public:
   NetworkBuilder(const RawCase& raw, const std::string& file) : raw_(raw), file_(file) {}
@@ -577,14 +671,15 @@ class NetworkBuilder {
   }
   void check_columns(std::string_view field, const RawMatrix& m, std::size_t r,
                      std::span<const std::string_view> columns) const;
-  // Rejects ±Inf in the used columns except those listed in `infinite_ok`.
+  // Rejects ±Inf in the used columns, except those whose bit is set in `infinite_ok`.
   void check_finite(std::string_view field, const RawMatrix& m, std::size_t r,
-                    std::span<const std::string_view> columns,
-                    std::initializer_list<std::size_t> infinite_ok) const;
-  BusIdx bus_ref(std::string_view what, double id, int line) const;
-  void add_buses();
-  void add_generators();
-  void add_branches();
+                    std::span<const std::string_view> columns, std::uint32_t infinite_ok) const;
+  // The bus a gen or branch row refers to; `role` is e.g. "from bus" for the message.
+  BusIdx bus_ref(const BusTable& buses, std::string_view field, std::size_t r, std::string_view role,
+                 double id, int line) const;
+  void add_buses(BusTable& table);
+  void add_generators(const BusTable& table);
+  void add_branches(const BusTable& table);
 };
 
 void NetworkBuilder::check_columns(std::string_view field, const RawMatrix& m, std::size_t r,
@@ -601,21 +696,23 @@ void NetworkBuilder::check_columns(std::string_view field, const RawMatrix& m, s
 
 void NetworkBuilder::check_finite(std::string_view field, const RawMatrix& m, std::size_t r,
                                   std::span<const std::string_view> columns,
-                                  std::initializer_list<std::size_t> infinite_ok) const {
+                                  std::uint32_t infinite_ok) const {
   const double* v = m.row(r);
   for (std::size_t c = 0; c < columns.size(); ++c) {
-    if (std::isfinite(v[c]) || std::find(infinite_ok.begin(), infinite_ok.end(), c) != infinite_ok.end())
-      continue;
+    if (std::isfinite(v[c]) || (infinite_ok >> c & 1U) != 0) continue;
     fail(m.rows[r].line, fmt::format("mpc.{} row {}, {}: {} is not allowed here (only generator "
                                      "Qmax, Qmin and Pmax may be infinite)",
                                      field, r + 1, column_label(columns, c), v[c] > 0 ? "Inf" : "-Inf"));
   }
 }
 
-BusIdx NetworkBuilder::bus_ref(std::string_view what, double id, int line) const {
-  if (!is_whole(id)) fail(line, fmt::format("{}: bus number {} is not a whole number", what, id));
-  const auto idx = net_.find_bus(static_cast<ExtId>(id));
-  if (!idx) fail(line, fmt::format("{}: bus {} does not exist in mpc.bus", what, id));
+BusIdx NetworkBuilder::bus_ref(const BusTable& buses, std::string_view field, std::size_t r,
+                               std::string_view role, double id, int line) const {
+  if (!is_whole(id)) {
+    fail(line, fmt::format("mpc.{} row {}: {} number {} is not a whole number", field, r + 1, role, id));
+  }
+  const auto idx = buses.find(static_cast<ExtId>(id));
+  if (!idx) fail(line, fmt::format("mpc.{} row {}: {} {} does not exist in mpc.bus", field, r + 1, role, id));
   return *idx;
 }
 
@@ -644,13 +741,14 @@ model::Network NetworkBuilder::build() {
 
   net_.source_file = file_;
   net_.base_mva = base_mva;
-  add_buses();
-  add_generators();
-  add_branches();
+  BusTable table(*raw_.bus, net_);
+  add_buses(table);
+  add_generators(table);
+  add_branches(table);
   return std::move(net_);
 }
 
-void NetworkBuilder::add_buses() {
+void NetworkBuilder::add_buses(BusTable& table) {
   const RawMatrix& m = *raw_.bus;
   const std::size_t n = m.rows.size();
   if (raw_.bus_name && raw_.bus_name->items.size() != n) {
@@ -662,7 +760,7 @@ void NetworkBuilder::add_buses() {
   net_.loads.reserve(n);
   for (std::size_t r = 0; r < n; ++r) {
     check_columns("bus", m, r, bus_columns);
-    check_finite("bus", m, r, bus_columns, {});
+    check_finite("bus", m, r, bus_columns, 0);
     const double* v = m.row(r);
     const int line = m.rows[r].line;
     if (!is_whole(v[0]) || v[0] < 1) {
@@ -682,8 +780,11 @@ void NetworkBuilder::add_buses() {
     bus.vm_pu = v[7];
     bus.va_deg = v[8];
     bus.base_kv = v[9];
-    bus.zone = is_whole(v[10]) ? fmt::format("{}", static_cast<std::int64_t>(v[10]))
-                               : fmt::format("{}", v[10]);
+    if (is_whole(v[10])) {
+      append_int(bus.zone, static_cast<std::int64_t>(v[10]));
+    } else {
+      bus.zone = fmt::format("{}", v[10]);
+    }
     bus.vmax_pu = v[11];
     bus.vmin_pu = v[12];
     bus.loc = SourceLoc{file_, line};
@@ -691,14 +792,19 @@ void NetworkBuilder::add_buses() {
       // Real cases repeat names; keep the first and make later ones unique with the bus number.
       bus.name = raw_.bus_name->items[r].text;
       if (!bus.name.empty()) {
-        while (net_.find_bus_by_name(bus.name)) bus.name += fmt::format("#{}", bus.id);
+        while (net_.find_bus_by_name(bus.name)) {
+          bus.name += '#';
+          append_int(bus.name, bus.id);
+        }
       }
     }
     const ExtId id = bus.id;
     const BusIdx idx = net_.add_bus(std::move(bus));   // throws on a duplicate id, at bus.loc
+    table.add(id, idx);
     if (v[2] != 0.0 || v[3] != 0.0) {
       model::Load load;
-      load.name = fmt::format("load@{}", id);
+      load.name = "load@";
+      append_int(load.name, id);
       load.bus = idx;
       load.p_mw = v[2];
       load.q_mvar = v[3];
@@ -707,7 +813,8 @@ void NetworkBuilder::add_buses() {
     }
     if (v[4] != 0.0 || v[5] != 0.0) {
       model::Shunt shunt;
-      shunt.name = fmt::format("shunt@{}", id);
+      shunt.name = "shunt@";
+      append_int(shunt.name, id);
       shunt.bus = idx;
       shunt.g_mw = v[4];
       shunt.b_mvar = v[5];
@@ -717,7 +824,7 @@ void NetworkBuilder::add_buses() {
   }
 }
 
-void NetworkBuilder::add_generators() {
+void NetworkBuilder::add_generators(const BusTable& table) {
   const RawMatrix& m = *raw_.gen;
   const std::size_t n = m.rows.size();
   if (raw_.genfuel && raw_.genfuel->items.size() != n) {
@@ -725,15 +832,16 @@ void NetworkBuilder::add_generators() {
          fmt::format("mpc.genfuel has {} entries but mpc.gen has {} rows: give one fuel per generator",
                      raw_.genfuel->items.size(), n));
   }
+  constexpr std::uint32_t qmax_qmin_pmax = (1U << 3) | (1U << 4) | (1U << 8);
   net_.generators.reserve(n);
   for (std::size_t r = 0; r < n; ++r) {
     check_columns("gen", m, r, gen_columns);
-    check_finite("gen", m, r, gen_columns, {3, 4, 8});   // Qmax, Qmin, Pmax
+    check_finite("gen", m, r, gen_columns, qmax_qmin_pmax);
     const double* v = m.row(r);
     const int line = m.rows[r].line;
     model::Generator gen;
-    gen.bus = bus_ref(fmt::format("mpc.gen row {}", r + 1), v[0], line);
-    gen.name = fmt::format("gen{}@{}", r + 1, static_cast<ExtId>(v[0]));
+    gen.bus = bus_ref(table, "gen", r, "bus", v[0], line);
+    gen.name = id_name("gen", static_cast<std::int64_t>(r + 1), '@', static_cast<ExtId>(v[0]));
     if (raw_.genfuel) gen.kind = gen_kind_from_fuel(raw_.genfuel->items[r].text);
     gen.p_mw = v[1];
     gen.q_mvar = v[2];
@@ -753,49 +861,42 @@ void NetworkBuilder::add_generators() {
   }
 }
 
-void NetworkBuilder::add_branches() {
+void NetworkBuilder::add_branches(const BusTable& table) {
   const RawMatrix& m = *raw_.branch;
   const std::size_t n = m.rows.size();
   net_.branches.reserve(n);
-  // Parallel branches share "<f>-<t>"; count them per ordered bus pair to number the duplicates.
-  struct PairHash {
-    std::size_t operator()(const std::pair<ExtId, ExtId>& k) const noexcept {
-      return static_cast<std::size_t>(static_cast<std::uint64_t>(k.first) * 0x9E3779B97F4A7C15ULL ^
-                                      static_cast<std::uint64_t>(k.second));
-    }
-  };
-  std::unordered_map<std::pair<ExtId, ExtId>, int, PairHash> seen;
-  seen.reserve(n);
+  PairCounter parallel(n);
   for (std::size_t r = 0; r < n; ++r) {
     check_columns("branch", m, r, branch_columns);
-    check_finite("branch", m, r, branch_columns, {});
+    check_finite("branch", m, r, branch_columns, 0);
     const double* v = m.row(r);
     const int line = m.rows[r].line;
-    const std::string what = fmt::format("mpc.branch row {}", r + 1);
     model::Branch br;
-    br.from = bus_ref(what + " (from bus)", v[0], line);
-    br.to = bus_ref(what + " (to bus)", v[1], line);
-    const auto f = static_cast<ExtId>(v[0]);
-    const auto t = static_cast<ExtId>(v[1]);
-    const int copy = ++seen[{f, t}];
-    br.name = copy == 1 ? fmt::format("{}-{}", f, t) : fmt::format("{}-{}#{}", f, t, copy);
+    br.from = bus_ref(table, "branch", r, "from bus", v[0], line);
+    br.to = bus_ref(table, "branch", r, "to bus", v[1], line);
+    br.name = id_name("", static_cast<ExtId>(v[0]), '-', static_cast<ExtId>(v[1]));
+    if (const int copy = parallel.add(br.from, br.to); copy > 1) {
+      br.name += '#';
+      append_int(br.name, copy);
+    }
     br.r_pu = v[2];
     br.x_pu = v[3];
     br.b_pu = v[4];
     if (br.r_pu == 0.0 && br.x_pu == 0.0) {
-      fail(line, fmt::format("branch {} ({}): r = x = 0 is a zero impedance, which a load flow cannot "
-                             "use; give it a small reactance or merge the two buses",
-                             br.name, what));
+      fail(line, fmt::format("branch {} (mpc.branch row {}): r = x = 0 is a zero impedance, which a "
+                             "load flow cannot use; give it a small reactance or merge the two buses",
+                             br.name, r + 1));
+    }
+    for (std::size_t c = 5; c <= 7; ++c) {
+      if (v[c] < 0.0) {
+        fail(line, fmt::format("branch {} (mpc.branch row {}): {} = {} MVA is negative (0 means "
+                               "unlimited)",
+                               br.name, r + 1, branch_columns[c], v[c]));
+      }
     }
     br.rate_a_mva = v[5];
     br.rate_b_mva = v[6];
     br.rate_c_mva = v[7];
-    for (std::size_t c = 5; c <= 7; ++c) {
-      if (v[c] < 0.0) {
-        fail(line, fmt::format("branch {} ({}): {} = {} MVA is negative (0 means unlimited)", br.name,
-                               what, branch_columns[c], v[c]));
-      }
-    }
     br.tap_ratio = v[8];
     br.shift_deg = v[9];
     br.kind = (br.tap_ratio != 0.0 || br.shift_deg != 0.0) ? model::BranchKind::Transformer

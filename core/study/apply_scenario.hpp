@@ -31,6 +31,10 @@
 //      where capacity = installed_mw, or pmax_mw when installed_mw is 0. No share and no set-point:
 //      the network file's P stays.
 //    - vg_pu_by_name sets any generator's voltage set-point (after grid_vm_pu).
+// 6. Bus types, for buses whose set of in-service generators changed (the network reader's rule):
+//    Ref with an in-service generator of kind grid (a reference bus keeps its role while it has any
+//    in-service generator, for MATPOWER cases), else PV with an in-service generator that regulates
+//    voltage (qmax_mvar > qmin_mvar), else PQ. Isolated buses stay isolated.
 #include <string>
 #include <vector>
 

@@ -50,7 +50,8 @@ void require_name(const io::YamlMap::Entry& e) {
 
 NamedValues read_named_values(const YamlValue& v, double lo, double hi) {
   NamedValues out;
-  for (const auto& e : v.as_map().entries()) {
+  const YamlMap m = v.as_map();
+  for (const auto& e : m.entries()) {
     require_name(e);
     out[e.key] = make(e.value.as_double(lo, hi), e.value.loc());
   }
@@ -85,7 +86,8 @@ void read_load(const YamlValue& v, LoadSettings& load) {
   if (auto x = m.get("growth_by_category_pct_per_yr"))
     load.growth_by_category_pct_per_yr = read_named_values(*x, kGrowthMinPct, kGrowthMaxPct);
   if (auto x = m.get("growth_by_zone_category_pct_per_yr")) {
-    for (const auto& zone : x->as_map().entries()) {
+    const YamlMap zones = x->as_map();
+    for (const auto& zone : zones.entries()) {
       require_name(zone);
       load.growth_by_zone_category_pct_per_yr[zone.key] =
           ZoneCategoryRates{zone.value.loc(), read_named_values(zone.value, kGrowthMinPct, kGrowthMaxPct)};
@@ -96,7 +98,8 @@ void read_load(const YamlValue& v, LoadSettings& load) {
 }
 
 void read_groups(const YamlValue& v, std::map<std::string, Group>& groups) {
-  for (const auto& e : v.as_map().entries()) {
+  const YamlMap m = v.as_map();
+  for (const auto& e : m.entries()) {
     require_name(e);
     Group g{e.value.loc(), read_names(e.value)};
     if (g.members.empty()) e.value.fail("a group needs at least one member");
@@ -105,7 +108,8 @@ void read_groups(const YamlValue& v, std::map<std::string, Group>& groups) {
 }
 
 void read_commissioning(const YamlValue& v, std::map<std::string, Commissioning>& out) {
-  for (const auto& e : v.as_map().entries()) {
+  const YamlMap names = v.as_map();
+  for (const auto& e : names.entries()) {
     require_name(e);
     const YamlMap m = e.value.as_map();
     m.allow_only({"in_service_from_year", "out_of_service_from_year"});

@@ -1,0 +1,441 @@
+// Applies a scenario to a network; the rules and their precedence are documented in apply_scenario.hpp.
+// Everything is resolved and checked against the network first, then applied to a copy that replaces
+// the caller's network only when nothing failed.
+#include "study/apply_scenario.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "io/read_network.hpp"
+#include "io/yaml_util.hpp"
+
+namespace lsflow::study {
+
+namespace {
+
+enum class Kind { Bus, Branch, Transformer3W, Generator, Load, Shunt };
+
+struct ElemRef {
+  Kind kind;
+  std::size_t idx;
+  auto operator<=>(const ElemRef&) const = default;
+};
+
+constexpr Kind kSwitchable[] = {Kind::Branch, Kind::Transformer3W, Kind::Generator, Kind::Load, Kind::Shunt};
+constexpr Kind kGenerators[] = {Kind::Generator};
+constexpr Kind kLoadsAndBuses[] = {Kind::Load, Kind::Bus};
+
+std::string_view kind_name(const model::Network& net, ElemRef r) {
+  switch (r.kind) {
+    case Kind::Bus: return "bus";
+    case Kind::Branch: return net.branches[r.idx].kind == model::BranchKind::Line ? "line" : "transformer";
+    case Kind::Transformer3W: return "3-winding transformer";
+    case Kind::Generator: return "generator";
+    case Kind::Load: return "load";
+    case Kind::Shunt: return "shunt";
+  }
+  return "element";
+}
+
+const std::string& elem_name(const model::Network& net, ElemRef r) {
+  switch (r.kind) {
+    case Kind::Bus: return net.buses[r.idx].name;
+    case Kind::Branch: return net.branches[r.idx].name;
+    case Kind::Transformer3W: return net.transformers3w[r.idx].name;
+    case Kind::Generator: return net.generators[r.idx].name;
+    case Kind::Load: return net.loads[r.idx].name;
+    case Kind::Shunt: return net.shunts[r.idx].name;
+  }
+  static const std::string none;
+  return none;
+}
+
+bool& in_service(model::Network& net, ElemRef r) {
+  switch (r.kind) {
+    case Kind::Branch: return net.branches[r.idx].in_service;
+    case Kind::Transformer3W: return net.transformers3w[r.idx].in_service;
+    case Kind::Generator: return net.generators[r.idx].in_service;
+    case Kind::Load: return net.loads[r.idx].in_service;
+    case Kind::Shunt: return net.shunts[r.idx].in_service;
+    case Kind::Bus: break;
+  }
+  throw std::logic_error("buses have no in_service flag");
+}
+
+template <std::size_t N>
+bool allowed(const Kind (&kinds)[N], Kind k) {
+  return std::find(std::begin(kinds), std::end(kinds), k) != std::end(kinds);
+}
+
+// A value assigned to an element by a scenario entry, directly or through a group.
+template <typename T>
+struct Assigned {
+  T value;
+  SourceLoc loc;
+  std::string group;   // empty when the entry names the element itself
+};
+
+class Resolver {
+ public:
+  Resolver(const Scenario& s, const model::Network& net) : s_(s), net_(net) {
+    auto add = [&](Kind k, std::size_t n) {
+      for (std::size_t i = 0; i < n; ++i) {
+        ElemRef r{k, i};
+        const std::string& name = elem_name(net, r);
+        if (name.empty()) continue;
+        auto& refs = by_name_[name];
+        if (refs.empty()) names_.push_back(name);
+        refs.push_back(r);
+      }
+    };
+    add(Kind::Bus, net.buses.size());
+    add(Kind::Branch, net.branches.size());
+    add(Kind::Transformer3W, net.transformers3w.size());
+    add(Kind::Generator, net.generators.size());
+    add(Kind::Load, net.loads.size());
+    add(Kind::Shunt, net.shunts.size());
+    for (const auto& b : net.buses)
+      if (!b.zone.empty() && std::find(zones_.begin(), zones_.end(), b.zone) == zones_.end()) zones_.push_back(b.zone);
+    for (const auto& l : net.loads)
+      if (!l.category.empty() && std::find(categories_.begin(), categories_.end(), l.category) == categories_.end())
+        categories_.push_back(l.category);
+    for (const auto& [name, group] : s.groups)
+      if (by_name_.count(name))
+        throw InputError(group.loc, fmt::format("groups: \"{}\" is already the name of a {} in the network", name,
+                                                kind_name(net, by_name_.at(name).front())));
+  }
+
+  // The one element `name` denotes among `kinds` (no groups). Throws at `loc`.
+  template <std::size_t N>
+  ElemRef element(const std::string& name, const SourceLoc& loc, const Kind (&kinds)[N], std::string_view what,
+                  std::string_view context) const {
+    auto it = by_name_.find(name);
+    if (it == by_name_.end())
+      throw InputError(loc, fmt::format("{}: no {} named \"{}\" in the network ({}){}", context, what, name,
+                                        net_.source_file, io::did_you_mean(name, names_)));
+    std::vector<ElemRef> matches;
+    for (ElemRef r : it->second)
+      if (allowed(kinds, r.kind)) matches.push_back(r);
+    if (matches.empty())
+      throw InputError(loc, fmt::format("{}: \"{}\" is a {}, not a {}", context, name,
+                                        kind_name(net_, it->second.front()), what));
+    if (matches.size() > 1)
+      throw InputError(loc, fmt::format("{}: \"{}\" is ambiguous: a {} and a {} share that name", context, name,
+                                        kind_name(net_, matches[0]), kind_name(net_, matches[1])));
+    return matches.front();
+  }
+
+  // The elements `name` denotes: a group's members, or one element. Each member is checked at its own line.
+  template <std::size_t N>
+  std::vector<ElemRef> elements(const std::string& name, const SourceLoc& loc, const Kind (&kinds)[N],
+                                std::string_view what, std::string_view context) const {
+    auto g = s_.groups.find(name);
+    if (g == s_.groups.end()) return {element(name, loc, kinds, what, context)};
+    std::vector<ElemRef> out;
+    for (const NameRef& m : g->second.members)
+      out.push_back(element(m.name, m.loc, kinds, what, fmt::format("groups.{}", name)));
+    return out;
+  }
+
+  // Assigns each entry of `entries` (element or group name → value) to elements; direct entries beat
+  // group entries, and two groups disagreeing on an element is an error.
+  template <typename T, std::size_t N, typename GetLoc>
+  std::map<ElemRef, Assigned<T>> assign(const std::map<std::string, T>& entries, const Kind (&kinds)[N],
+                                        std::string_view what, std::string_view context, GetLoc get_loc,
+                                        bool (*same)(const T&, const T&)) const {
+    std::map<ElemRef, Assigned<T>> out;
+    for (const auto& [name, value] : entries) {
+      if (s_.groups.count(name)) continue;
+      out[element(name, get_loc(value), kinds, what, context)] = Assigned<T>{value, get_loc(value), {}};
+    }
+    for (const auto& [name, value] : entries) {
+      if (!s_.groups.count(name)) continue;
+      for (ElemRef r : elements(name, get_loc(value), kinds, what, context)) {
+        auto it = out.find(r);
+        if (it == out.end()) {
+          out[r] = Assigned<T>{value, get_loc(value), name};
+        } else if (!it->second.group.empty() && !same(it->second.value, value)) {
+          throw InputError(get_loc(value),
+                           fmt::format("{}: \"{}\" is in groups \"{}\" ({}) and \"{}\" with different values", context,
+                                       elem_name(net_, r), it->second.group, it->second.loc.str(), name));
+        }
+      }
+    }
+    return out;
+  }
+
+  // Throws at `loc` unless `name` denotes at least one element of `kinds` (ambiguity is fine here).
+  template <std::size_t N>
+  void check_exists(const std::string& name, const SourceLoc& loc, const Kind (&kinds)[N], std::string_view what,
+                    std::string_view context) const {
+    auto it = by_name_.find(name);
+    if (it == by_name_.end())
+      throw InputError(loc, fmt::format("{}: no {} named \"{}\" in the network ({}){}", context, what, name,
+                                        net_.source_file, io::did_you_mean(name, names_)));
+    if (std::none_of(it->second.begin(), it->second.end(), [&](ElemRef r) { return allowed(kinds, r.kind); }))
+      throw InputError(loc, fmt::format("{}: \"{}\" is a {}, not a {}", context, name,
+                                        kind_name(net_, it->second.front()), what));
+  }
+
+  void check_zone(const std::string& zone, const SourceLoc& loc, std::string_view context) const {
+    if (std::find(zones_.begin(), zones_.end(), zone) == zones_.end())
+      throw InputError(loc, fmt::format("{}: no bus has zone \"{}\"{}", context, zone, io::did_you_mean(zone, zones_)));
+  }
+  void check_category(const std::string& category, const SourceLoc& loc, std::string_view context) const {
+    if (std::find(categories_.begin(), categories_.end(), category) == categories_.end())
+      throw InputError(loc, fmt::format("{}: no load has category \"{}\"{}", context, category,
+                                        io::did_you_mean(category, categories_)));
+  }
+
+ private:
+  const Scenario& s_;
+  const model::Network& net_;
+  std::unordered_map<std::string, std::vector<ElemRef>> by_name_;
+  std::vector<std::string> names_;
+  std::vector<std::string> zones_;
+  std::vector<std::string> categories_;
+};
+
+const SourceLoc& setting_loc(const Setting<double>& s) { return s.loc; }
+const SourceLoc& commissioning_loc(const Commissioning& c) { return c.loc; }
+bool same_value(const Setting<double>& a, const Setting<double>& b) { return a.value == b.value; }
+bool same_years(const Commissioning& a, const Commissioning& b) {
+  return a.in_service_from_year.value == b.in_service_from_year.value &&
+         a.out_of_service_from_year.value == b.out_of_service_from_year.value;
+}
+
+const std::string& zone_of(const model::Network& net, BusIdx bus) {
+  static const std::string none;
+  return bus.valid() && static_cast<std::size_t>(bus.value) < net.buses.size() ? net.bus(bus).zone : none;
+}
+
+// Share of installed MW for one generator from the kind- and zone-wide settings; nullopt when none applies.
+std::optional<double> kind_share_pct(const Dispatch& d, const model::Network& net, const model::Generator& g) {
+  const std::string& zone = zone_of(net, g.bus);
+  auto from_zone = [&](const NamedValues& by_zone) -> std::optional<double> {
+    auto it = by_zone.find(zone);
+    if (it != by_zone.end()) return it->second.value;
+    return std::nullopt;
+  };
+  switch (g.kind) {
+    case model::GenKind::Wind:
+      if (auto z = from_zone(d.wind_share_by_zone_pct)) return z;
+      return d.wind_share_pct.value;
+    case model::GenKind::Solar:
+      if (auto z = from_zone(d.solar_share_by_zone_pct)) return z;
+      return d.solar_share_pct.value;
+    case model::GenKind::Hydro: return d.hydro_share_pct.value;
+    case model::GenKind::Thermal: return d.thermal_share_pct.value;
+    case model::GenKind::Grid:
+    case model::GenKind::Other: return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+double capacity_mw(const model::Generator& g) { return g.installed_mw > 0.0 ? g.installed_mw : g.pmax_mw; }
+
+}  // namespace
+
+GrowthRate growth_rate_for(const Scenario& s, const model::Network& net, const model::Load& load) {
+  const LoadSettings& l = s.load;
+  const std::string& zone = zone_of(net, load.bus);
+  auto pick = [](const Setting<double>& v, std::string rule) { return GrowthRate{*v.value, std::move(rule), v.loc}; };
+  if (auto it = l.growth_by_name_pct_per_yr.find(load.name); !load.name.empty() && it != l.growth_by_name_pct_per_yr.end())
+    return pick(it->second, "load name");
+  if (load.bus.valid() && static_cast<std::size_t>(load.bus.value) < net.buses.size()) {
+    const std::string& bus_name = net.bus(load.bus).name;
+    if (auto it = l.growth_by_name_pct_per_yr.find(bus_name); !bus_name.empty() && it != l.growth_by_name_pct_per_yr.end())
+      return pick(it->second, "bus name");
+  }
+  if (auto z = l.growth_by_zone_category_pct_per_yr.find(zone); z != l.growth_by_zone_category_pct_per_yr.end())
+    if (auto it = z->second.by_category.find(load.category); it != z->second.by_category.end())
+      return pick(it->second, "zone+category");
+  if (auto it = l.growth_by_category_pct_per_yr.find(load.category); it != l.growth_by_category_pct_per_yr.end())
+    return pick(it->second, "category");
+  if (auto it = l.growth_by_zone_pct_per_yr.find(zone); it != l.growth_by_zone_pct_per_yr.end())
+    return pick(it->second, "zone");
+  if (l.growth_pct_per_yr.is_set()) return pick(l.growth_pct_per_yr, "general");
+  return GrowthRate{0.0, "none", {}};
+}
+
+ApplySummary apply_scenario(const Scenario& s, model::Network& net_in) {
+  ApplySummary summary;
+  summary.load_before_mw = net_in.total_load_mw();
+  const Resolver names(s, net_in);
+  const int study_year = *s.study_year.value;
+  const int base_year = *s.base_year.value;
+
+  // --- 1. Resolve and check every name before changing anything.
+  const auto commissioning =
+      names.assign(s.commissioning, kSwitchable, "element", "commissioning", commissioning_loc, same_years);
+  std::vector<std::pair<ElemRef, SourceLoc>> outages;
+  if (s.outages.is_set())
+    for (const NameRef& ref : *s.outages.value)
+      for (ElemRef r : names.elements(ref.name, ref.loc, kSwitchable, "element", "outages"))
+        outages.emplace_back(r, ref.loc);
+
+  const LoadSettings& ls = s.load;
+  for (const auto& [name, v] : ls.growth_by_name_pct_per_yr)
+    names.check_exists(name, v.loc, kLoadsAndBuses, "load or bus", "load.growth_by_name_pct_per_yr");
+  for (const auto& [zone, v] : ls.growth_by_zone_pct_per_yr) names.check_zone(zone, v.loc, "load.growth_by_zone_pct_per_yr");
+  for (const auto& [cat, v] : ls.growth_by_category_pct_per_yr)
+    names.check_category(cat, v.loc, "load.growth_by_category_pct_per_yr");
+  for (const auto& [cat, v] : ls.level_by_category_pct) names.check_category(cat, v.loc, "load.level_by_category_pct");
+  for (const auto& [zone, rates] : ls.growth_by_zone_category_pct_per_yr) {
+    names.check_zone(zone, rates.loc, "load.growth_by_zone_category_pct_per_yr");
+    for (const auto& [cat, v] : rates.by_category)
+      names.check_category(cat, v.loc, fmt::format("load.growth_by_zone_category_pct_per_yr.{}", zone));
+  }
+
+  const Dispatch& d = s.dispatch;
+  for (const auto& [zone, v] : d.wind_share_by_zone_pct) names.check_zone(zone, v.loc, "dispatch.wind_share_by_zone_pct");
+  for (const auto& [zone, v] : d.solar_share_by_zone_pct) names.check_zone(zone, v.loc, "dispatch.solar_share_by_zone_pct");
+  const auto shares =
+      names.assign(d.share_by_name_pct, kGenerators, "generator", "dispatch.share_by_name_pct", setting_loc, same_value);
+  const auto set_points =
+      names.assign(d.p_mw_by_name, kGenerators, "generator", "dispatch.p_mw_by_name", setting_loc, same_value);
+  const auto voltages =
+      names.assign(d.vg_pu_by_name, kGenerators, "generator", "dispatch.vg_pu_by_name", setting_loc, same_value);
+  for (const auto* by_name : {&shares, &set_points}) {
+    for (const auto& [r, a] : *by_name) {
+      const model::Generator& g = net_in.generators[r.idx];
+      const std::string context = by_name == &shares ? "dispatch.share_by_name_pct" : "dispatch.p_mw_by_name";
+      if (g.kind == model::GenKind::Grid)
+        throw InputError(a.loc, fmt::format("{}: \"{}\" is the grid equivalent (the slack): its P is a result; "
+                                            "set its voltage with grid_vm_pu",
+                                            context, g.name));
+      if (capacity_mw(g) <= 0.0 && by_name == &shares)
+        throw InputError(a.loc, fmt::format("{}: generator \"{}\" has neither installed_mw nor pmax_mw to take a "
+                                            "share of",
+                                            context, g.name));
+    }
+  }
+  for (const auto& [r, a] : set_points) {
+    const model::Generator& g = net_in.generators[r.idx];
+    if (shares.count(r))
+      throw InputError(a.loc, fmt::format("dispatch.p_mw_by_name: \"{}\" also has a share in share_by_name_pct ({}); "
+                                          "give one of them",
+                                          g.name, shares.at(r).loc.str()));
+    const double cap = capacity_mw(g);
+    if (cap > 0.0 && *a.value.value > cap + 1e-9)
+      throw InputError(a.loc, fmt::format("dispatch.p_mw_by_name: {} MW for \"{}\" exceeds its {} of {} MW",
+                                          *a.value.value, g.name, g.installed_mw > 0.0 ? "installed_mw" : "pmax_mw",
+                                          cap));
+  }
+  if (d.grid_vm_pu.is_set() &&
+      std::none_of(net_in.generators.begin(), net_in.generators.end(),
+                   [](const model::Generator& g) { return g.kind == model::GenKind::Grid; }))
+    throw InputError(d.grid_vm_pu.loc, fmt::format("dispatch.grid_vm_pu: the network ({}) has no generator of kind grid",
+                                                   net_in.source_file));
+
+  // --- 2.–5. Apply to a copy.
+  model::Network net = net_in;
+  std::map<ElemRef, bool> before;
+  auto remember = [&](ElemRef r) { before.try_emplace(r, in_service(net, r)); };
+
+  std::map<std::size_t, int> load_from_year;   // commissioned loads grow from their commissioning year
+  for (const auto& [r, a] : commissioning) {
+    if (auto state = a.value.in_service_in(study_year)) {
+      remember(r);
+      in_service(net, r) = *state;
+    }
+    if (r.kind == Kind::Load && a.value.in_service_from_year.is_set())
+      load_from_year[r.idx] = *a.value.in_service_from_year.value;
+  }
+  for (const auto& [r, loc] : outages) {
+    remember(r);
+    if (!in_service(net, r))
+      summary.warnings.push_back(fmt::format("{}: outage of {} \"{}\", which is already out of service", loc.str(),
+                                             kind_name(net, r), elem_name(net, r)));
+    in_service(net, r) = false;
+  }
+  for (const auto& [r, was] : before) {
+    const bool now = in_service(net, r);
+    if (was != now) (now ? summary.switched_in : summary.switched_out).push_back(elem_name(net, r));
+  }
+
+  const double level_pct = ls.level_pct.value_or(100.0);
+  for (std::size_t i = 0; i < net.loads.size(); ++i) {
+    model::Load& load = net.loads[i];
+    double level = level_pct;
+    if (auto it = ls.level_by_category_pct.find(load.category); it != ls.level_by_category_pct.end())
+      level = *it->second.value;
+    int from_year = base_year;
+    if (auto it = load_from_year.find(i); it != load_from_year.end()) from_year = std::max(from_year, it->second);
+    const int years = std::max(0, study_year - from_year);
+    const double rate = growth_rate_for(s, net, load).pct_per_yr;
+    const double factor = level / 100.0 * std::pow(1.0 + rate / 100.0, years);
+    load.p_mw *= factor;
+    load.q_mvar *= factor;
+  }
+
+  for (std::size_t i = 0; i < net.generators.size(); ++i) {
+    model::Generator& g = net.generators[i];
+    const ElemRef r{Kind::Generator, i};
+    if (g.kind == model::GenKind::Grid) {
+      if (d.grid_vm_pu.is_set()) {
+        g.vg_pu = *d.grid_vm_pu.value;
+        if (g.bus.valid()) net.bus(g.bus).vm_pu = g.vg_pu;
+      }
+    } else if (auto sp = set_points.find(r); sp != set_points.end()) {
+      g.p_mw = *sp->second.value.value;
+    } else {
+      std::optional<double> share;
+      if (auto it = shares.find(r); it != shares.end()) share = it->second.value.value;
+      else share = kind_share_pct(d, net, g);
+      if (share) {
+        const double cap = capacity_mw(g);
+        if (cap > 0.0) g.p_mw = *share / 100.0 * cap;
+        else summary.warnings.push_back(fmt::format("generator \"{}\" has neither installed_mw nor pmax_mw: its "
+                                                    "share was not applied",
+                                                    g.name));
+      }
+    }
+    if (auto v = voltages.find(r); v != voltages.end()) g.vg_pu = *v->second.value.value;
+  }
+
+  // --- 6. Re-type the buses whose set of in-service generators changed (the network reader's rule).
+  std::vector<BusIdx> retype;
+  for (const auto& [r, was] : before)
+    if (r.kind == Kind::Generator && was != in_service(net, r)) retype.push_back(net.generators[r.idx].bus);
+  for (BusIdx b : retype) {
+    if (!b.valid() || static_cast<std::size_t>(b.value) >= net.buses.size()) continue;
+    model::Bus& bus = net.bus(b);
+    if (bus.type == model::BusType::Isolated) continue;
+    bool any = false, grid = false, regulating = false;
+    for (const model::Generator& g : net.generators) {
+      if (g.bus != b || !g.in_service) continue;
+      any = true;
+      grid = grid || g.kind == model::GenKind::Grid;
+      regulating = regulating || g.qmax_mvar > g.qmin_mvar;
+    }
+    if (grid || (bus.type == model::BusType::Ref && any)) bus.type = model::BusType::Ref;
+    else bus.type = regulating ? model::BusType::PV : model::BusType::PQ;
+  }
+
+  summary.load_after_mw = net.total_load_mw();
+  net_in = std::move(net);
+  return summary;
+}
+
+model::Network build_network(const Scenario& s, ApplySummary& summary) {
+  const std::string& path = *s.network_path.value;
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw InputError(s.network_path.loc, fmt::format("network: \"{}\" not found", path));
+  model::Network net = io::read_network(path);
+  summary = apply_scenario(s, net);
+  return net;
+}
+
+model::Network build_network(const Scenario& s) {
+  ApplySummary summary;
+  return build_network(s, summary);
+}
+
+}  // namespace lsflow::study
