@@ -123,17 +123,38 @@ void BM_Ybus(benchmark::State& state, std::string name) {
   }
 }
 
-// A Newton solver positioned at the start point with the Jacobian factorised once.
+// A Newton solver positioned one iteration before convergence (a representative iterate: the
+// Jacobian is factorised and the step is small, as in every iteration but the first).
 struct Positioned {
   solver::Ybus y;
   solver::NewtonRaphson nr;
-  explicit Positioned(Prepared& p) : y(*p.m), nr(y, p.kind) {
-    nr.load_state(p.v_start);
+  explicit Positioned(Prepared& p, solver::KluSolver::Settings klu = {}) : y(*p.m), nr(y, p.kind, klu) {
+    std::vector<cplx> v = p.v_start;
+    auto r = nr.solve(v, p.sbus, {1e-8, 10});
+    v = p.v_start;
+    nr.solve(v, p.sbus, {1e-8, std::max(1, r.iterations - 1)});
+    nr.load_state(v);
     nr.evaluate(p.sbus);
     nr.factorize();
     nr.solve_step();
   }
 };
+
+// KLU settings chosen by this measurement (see KluSolver::Settings): ordering 0 = AMD, 1 = COLAMD;
+// btf 0/1; scale -1 (none) or 2 (max). Times one refactor + solve of the same Jacobian.
+void BM_KluSettings(benchmark::State& state, std::string name) {
+  if (!have(name, state)) return;
+  auto& p = prepared(name);
+  solver::KluSolver::Settings st;
+  st.ordering = static_cast<int>(state.range(0));
+  st.btf = static_cast<int>(state.range(1));
+  st.scale = static_cast<int>(state.range(2));
+  Positioned s(p, st);
+  for (auto _ : state) {
+    s.nr.factorize();
+    s.nr.solve_step();
+  }
+}
 
 void BM_JacobianFill(benchmark::State& state, std::string name) {
   if (!have(name, state)) return;
@@ -218,6 +239,10 @@ void register_all() {
     benchmark::RegisterBenchmark(("BM_KluSolve/" + name).c_str(), BM_KluSolve, name)->Unit(benchmark::kMicrosecond);
     benchmark::RegisterBenchmark(("BM_VoltageUpdate/" + name).c_str(), BM_VoltageUpdate, name)->Unit(benchmark::kMicrosecond);
     benchmark::RegisterBenchmark(("BM_IterationVsFloor/" + name).c_str(), BM_IterationVsFloor, name)->Unit(benchmark::kMicrosecond);
+    benchmark::RegisterBenchmark(("BM_KluSettings/" + name).c_str(), BM_KluSettings, name)
+        ->ArgNames({"ordering", "btf", "scale"})
+        ->Args({0, 0, -1})->Args({0, 1, -1})->Args({0, 0, 2})->Args({1, 0, -1})->Args({1, 1, -1})
+        ->Unit(benchmark::kMicrosecond);
   }
 }
 

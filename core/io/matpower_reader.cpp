@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -17,6 +18,7 @@
 #include <cstring>
 #include <filesystem>
 #include <initializer_list>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <span>
@@ -32,18 +34,20 @@ namespace {
 // ---------------------------------------------------------------------------------------------
 // Raw data, as scanned
 
-// One matrix row: `count` values starting at `offset` in RawMatrix::values.
+// One matrix row: where it is and how many values it had (possibly more or fewer than stored).
 struct RawRow {
-  std::uint32_t offset = 0;
   std::uint32_t count = 0;
   int line = 0;
 };
 
+// The used columns of a matrix, `width` values per row (columns past `width` are checked, then
+// dropped; a short row is padded with NaN and rejected when mapped, via RawRow::count).
 struct RawMatrix {
   int line = 0;   // where the assignment starts
+  std::size_t width = 0;
   std::vector<double> values;
   std::vector<RawRow> rows;
-  [[nodiscard]] const double* row(std::size_t r) const { return values.data() + rows[r].offset; }
+  [[nodiscard]] const double* row(std::size_t r) const { return values.data() + r * width; }
 };
 
 struct RawString {
@@ -94,17 +98,85 @@ bool is_ident_start(char c) {
 bool is_ident_char(char c) { return is_ident_start(c) || (c >= '0' && c <= '9'); }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
+// Character classes inside a matrix, one table lookup per character.
+enum class CharClass : std::uint8_t { Other, Blank, Newline, RowEnd, Close, Comment, Dot, BlockEnd };
+constexpr std::array<CharClass, 256> char_classes = [] {
+  std::array<CharClass, 256> t{};
+  t[' '] = t['\t'] = t['\r'] = t[','] = CharClass::Blank;   // ',' separates values like a blank
+  t['\n'] = CharClass::Newline;
+  t[';'] = CharClass::RowEnd;
+  t[']'] = CharClass::Close;
+  t['%'] = CharClass::Comment;
+  t['.'] = CharClass::Dot;
+  t['}'] = CharClass::BlockEnd;
+  return t;
+}();
+CharClass char_class(char c) { return char_classes[static_cast<unsigned char>(c)]; }
+
 // What may follow a number: a separator, the end of a row or block, or a comment.
 bool is_number_end(char c) {
-  switch (c) {
-    case ' ': case '\t': case '\r': case '\n': case ',': case ';': case ']': case '}': case '%':
-      return true;
-    default:
-      return false;
-  }
+  const CharClass k = char_class(c);
+  return k != CharClass::Other && k != CharClass::Dot;
 }
 
 enum class NumberStatus { Ok, NotANumber, OutOfRange };
+
+// Decimal fast path. With at most 19 digits the mantissa m fits in 64 bits; when also m <= 2^53 and
+// the fraction has k <= 22 digits, m and 10^k are exact doubles and the one division m / 10^k is
+// correctly rounded: the same value from_chars gives (Clinger's fast path).
+constexpr std::array<double, 23> exact_pow10 = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                                1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                                1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+constexpr std::array<std::uint64_t, 9> pow10_u64 = {1,      10,      100,      1000,     10000,
+                                                    100000, 1000000, 10000000, 100000000};
+
+bool finish_decimal(std::uint64_t mantissa, std::ptrdiff_t digits, std::ptrdiff_t fraction_digits,
+                    bool negative, double& out) {
+  if (digits == 0 || digits > 19 || fraction_digits > 22 || mantissa > (std::uint64_t{1} << 53))
+    return false;
+  const double value =
+      static_cast<double>(mantissa) / exact_pow10[static_cast<std::size_t>(fraction_digits)];
+  out = negative ? -value : value;
+  return true;
+}
+
+// Digit runs eight bytes at a time (SWAR, as in simdjson/fast_float): the per-character loop
+// costs a mispredicted branch at the end of every run, which dominated the scan.
+std::uint64_t load8(const char* p) {
+  std::uint64_t chunk = 0;
+  std::memcpy(&chunk, p, sizeof chunk);
+  return chunk;
+}
+// How many of the chunk's bytes, from the first, are ASCII digits (0..8). A carry out of a byte
+// >= 0xFA can spoil the bytes after it, but that byte already ended the run.
+unsigned leading_digits(std::uint64_t chunk) {
+  constexpr std::uint64_t high_nibbles = 0xF0F0F0F0F0F0F0F0ULL;
+  constexpr std::uint64_t threes = 0x3030303030303030ULL;
+  const std::uint64_t not_digit = ((chunk & high_nibbles) ^ threes) |
+                                  (((chunk + 0x0606060606060606ULL) & high_nibbles) ^ threes);
+  return not_digit == 0 ? 8U : static_cast<unsigned>(std::countr_zero(not_digit)) / 8U;
+}
+// The value of the chunk's first n (1..8) digits; shifted-in zero bytes read as leading 0s.
+std::uint64_t digits_value(std::uint64_t chunk, unsigned n) {
+  chunk = (chunk << (8 * (8 - n))) & 0x0F0F0F0F0F0F0F0FULL;
+  chunk = (chunk * 10 + (chunk >> 8)) & 0x00FF00FF00FF00FFULL;
+  chunk = (chunk * 100 + (chunk >> 16)) & 0x0000FFFF0000FFFFULL;
+  return (chunk * 10000 + (chunk >> 32)) & 0xFFFFFFFFULL;
+}
+// Appends the digit run at q to mantissa; needs 32 readable bytes at q. (A branch-free version,
+// without the n == 0 test, measured slower: the branches let the CPU run ahead to the next token.)
+[[gnu::always_inline]] inline void read_digit_run(const char*& q, std::uint64_t& mantissa,
+                                                  std::ptrdiff_t& digits) {
+  for (int chunks = 0; chunks < 3; ++chunks) {   // 24 digits is past what the fast path takes
+    const std::uint64_t chunk = load8(q);
+    const unsigned n = leading_digits(chunk);
+    if (n == 0) return;
+    mantissa = mantissa * pow10_u64[n] + digits_value(chunk, n);
+    q += n;
+    digits += n;
+    if (n < 8) return;
+  }
+}
 
 // Parses one number token at p (advancing p past it). Accepts what MATLAB writes in case files:
 // integers, decimals (`.5`, `5.`), exponents, an optional sign, Inf and NaN (the caller rejects NaN).
@@ -112,35 +184,40 @@ NumberStatus parse_number(const char*& p, const char* end, double& out) {
   const char* q = p;
   if (*q == '+') ++q;   // from_chars rejects a leading '+', MATLAB allows it
   const char* number_start = q;
-  // Fast path for plain decimals, which are nearly all of a case file: with at most 19 digits the
-  // mantissa m fits in 64 bits, and when m <= 2^53 and the fraction has <= 22 digits, both m and
-  // 10^k are exact doubles, so the one division m / 10^k is correctly rounded, the same value
-  // from_chars gives (Clinger's fast path).
-  static constexpr std::array<double, 23> pow10 = {
-      1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
-      1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
   bool negative = false;
   if (q != end && *q == '-') {
     negative = true;
     ++q;
   }
   std::uint64_t mantissa = 0;
-  const char* int_start = q;
-  while (q != end && is_digit(*q)) mantissa = mantissa * 10 + static_cast<unsigned>(*q++ - '0');
-  auto digit_count = q - int_start;
+  std::ptrdiff_t digits = 0;
   std::ptrdiff_t fraction_digits = 0;
-  if (q != end && *q == '.') {
-    const char* fraction_start = ++q;
+  if (std::endian::native == std::endian::little && end - q >= 64) {
+    read_digit_run(q, mantissa, digits);
+    if (*q == '.') {
+      ++q;
+      read_digit_run(q, mantissa, fraction_digits);
+      digits += fraction_digits;
+    }
+    if (is_number_end(*q) && finish_decimal(mantissa, digits, fraction_digits, negative, out)) {
+      p = q;
+      return NumberStatus::Ok;
+    }
+  } else {   // near the end of the text: one character at a time
+    const char* int_start = q;
     while (q != end && is_digit(*q)) mantissa = mantissa * 10 + static_cast<unsigned>(*q++ - '0');
-    fraction_digits = q - fraction_start;
-    digit_count += fraction_digits;
-  }
-  if (digit_count > 0 && digit_count <= 19 && fraction_digits <= 22 &&
-      mantissa <= (std::uint64_t{1} << 53) && (q == end || is_number_end(*q))) {
-    const double value = static_cast<double>(mantissa) / pow10[static_cast<std::size_t>(fraction_digits)];
-    out = negative ? -value : value;
-    p = q;
-    return NumberStatus::Ok;
+    digits = q - int_start;
+    if (q != end && *q == '.') {
+      const char* fraction_start = ++q;
+      while (q != end && is_digit(*q)) mantissa = mantissa * 10 + static_cast<unsigned>(*q++ - '0');
+      fraction_digits = q - fraction_start;
+      digits += fraction_digits;
+    }
+    if ((q == end || is_number_end(*q)) &&
+        finish_decimal(mantissa, digits, fraction_digits, negative, out)) {
+      p = q;
+      return NumberStatus::Ok;
+    }
   }
   // Exponents, Inf, NaN, long mantissas, and anything that is not a number.
   auto [ptr, ec] = std::from_chars(number_start, end, out);
@@ -417,78 +494,108 @@ RawMatrix Parser::read_matrix(std::string_view field, std::span<const std::strin
   const int start_line = line_;
   ++p_;   // '['
   RawMatrix m;
-  // Reserve from the number of lines up to the first ']' (a cheap memchr-speed pre-scan).
-  std::size_t expected_rows = 0;
-  if (const void* close = std::memchr(p_, ']', static_cast<std::size_t>(end_ - p_))) {
-    expected_rows = static_cast<std::size_t>(std::count(p_, static_cast<const char*>(close), '\n')) + 1;
-    m.rows.reserve(expected_rows);
-  }
+  m.width = columns.size();
+  // Values go through a raw cursor into a buffer that is sized from the first row (bytes per row vs
+  // bytes up to the first ']'), so the hot loop does no capacity check per value; it grows by
+  // doubling if the estimate falls short.
+  const void* first_close = std::memchr(p_, ']', static_cast<std::size_t>(end_ - p_));
+  const std::size_t span_bytes =
+      first_close ? static_cast<std::size_t>(static_cast<const char*>(first_close) - p_) : 0;
+  m.values.resize(64 * m.width);
+  double* out = m.values.data();
+  double* out_end = out + m.values.size();
+  auto make_room = [&](std::size_t rows) {
+    const auto used = static_cast<std::size_t>(out - m.values.data());
+    m.values.resize(std::max(m.values.size() * 2, used + rows * m.width));
+    out = m.values.data() + used;
+    out_end = m.values.data() + m.values.size();
+  };
 
-  RawRow row;
+  // The cursor and line live in locals in the hot loop (members are reloaded after stores).
+  const char* p = p_;
+  const char* const matrix_start = p;
+  int line = line_;
+  std::uint32_t count = 0;   // values in the current row so far
+  int row_line = line;
   auto end_row = [&] {
-    if (row.count > 0) {
-      m.rows.push_back(row);
-      if (m.rows.size() == 1) m.values.reserve(row.count * expected_rows);
+    if (count == 0) return;   // a blank line, or a ';' already ended this row
+    for (std::uint32_t c = count; c < m.width; ++c) *out++ = std::numeric_limits<double>::quiet_NaN();
+    m.rows.push_back(RawRow{count, row_line});
+    count = 0;
+    if (m.rows.size() == 1 && span_bytes > 0) {
+      const auto row_bytes = static_cast<std::size_t>(std::max<std::ptrdiff_t>(p - matrix_start, 1));
+      const std::size_t expected_rows = span_bytes / row_bytes + 16;
+      m.rows.reserve(expected_rows);
+      if (static_cast<std::size_t>(out_end - out) < expected_rows * m.width) make_room(expected_rows);
     }
-    row = RawRow{static_cast<std::uint32_t>(m.values.size()), 0, line_};
   };
   while (true) {
-    if (p_ == end_) {
+    if (p == end_) {
+      line_ = line;   // for last_line()
       fail(start_line, fmt::format("mpc.{}: the matrix opened here is never closed: the file ends at "
                                    "line {} without its ']' (is the file truncated?)",
                                    field, last_line()));
     }
-    const char c = *p_;
-    switch (c) {
-      case ' ': case '\t': case '\r': case ',':
-        ++p_;
+    switch (char_class(*p)) {
+      case CharClass::Blank:
+        ++p;
         continue;
-      case '\n':
-        end_row();   // a newline ends a row, as ';' does
-        ++p_;
-        ++line_;
-        row.line = line_;
-        continue;
-      case ';':
+      case CharClass::Newline:   // a newline ends a row, as ';' does
         end_row();
-        ++p_;
+        ++p;
+        ++line;
         continue;
-      case '%':
+      case CharClass::RowEnd:
+        end_row();
+        ++p;
+        continue;
+      case CharClass::Comment:
+        p_ = p;
         skip_to_eol();
+        p = p_;
         continue;
-      case ']':
+      case CharClass::Close:
         end_row();
-        ++p_;
+        m.values.resize(static_cast<std::size_t>(out - m.values.data()));
+        p_ = p + 1;
+        line_ = line;
         return m;
-      case '.':
-        if (at_continuation()) {
+      case CharClass::Dot:
+        if (end_ - p >= 3 && p[1] == '.' && p[2] == '.') {   // `...` continues the row
+          p_ = p;
+          line_ = line;
           skip_continuation();
+          p = p_;
+          line = line_;
           continue;
         }
         break;
-      default:
+      case CharClass::Other:
+      case CharClass::BlockEnd:
         break;
     }
-    if (row.count == 0) row.line = line_;
-    const char* start = p_;
+    if (count == 0) {
+      row_line = line;
+      if (static_cast<std::size_t>(out_end - out) < m.width) make_room(1);
+    }
+    const char* start = p;
     double value = 0.0;
-    const std::size_t col = row.count;
-    switch (parse_number(p_, end_, value)) {
+    switch (parse_number(p, end_, value)) {
       case NumberStatus::Ok:
         break;
       case NumberStatus::OutOfRange:
-        fail(line_, fmt::format("mpc.{} row {}, {}: \"{}\" is out of range for a number", field,
-                                m.rows.size() + 1, column_label(columns, col), token_at(start)));
+        fail(line, fmt::format("mpc.{} row {}, {}: \"{}\" is out of range for a number", field,
+                               m.rows.size() + 1, column_label(columns, count), token_at(start)));
       case NumberStatus::NotANumber:
-        fail(line_, fmt::format("mpc.{} row {}, {}: expected a number, found \"{}\"", field,
-                                m.rows.size() + 1, column_label(columns, col), token_at(start)));
+        fail(line, fmt::format("mpc.{} row {}, {}: expected a number, found \"{}\"", field,
+                               m.rows.size() + 1, column_label(columns, count), token_at(start)));
     }
     if (std::isnan(value)) {
-      fail(line_, fmt::format("mpc.{} row {}, {}: NaN is not a usable value", field,
-                              m.rows.size() + 1, column_label(columns, col)));
+      fail(line, fmt::format("mpc.{} row {}, {}: NaN is not a usable value", field, m.rows.size() + 1,
+                             column_label(columns, count)));
     }
-    m.values.push_back(value);
-    ++row.count;
+    if (count < m.width) *out++ = value;   // later columns are not used
+    ++count;
   }
 }
 
@@ -593,67 +700,44 @@ std::string id_name(std::string_view prefix, std::int64_t a, char separator, std
   return name;
 }
 
-// Bus number -> BusIdx. Case files number their buses densely enough for a direct table, which is
-// several times faster than a hash lookup for the 2 x 20,000 branch ends of a large case; sparse
-// numbering falls back to the network's own map.
-class BusTable {
+// Open-addressing hash map from a 64-bit key to an int, sized once for `expected` keys: one
+// allocation, and a lookup usually touches one cache line, where std::unordered_map chases a node
+// per entry. It makes bus lookups for the 2 x 20,000 branch ends of a large case several times
+// faster. Keys must not be ~0 (the free-slot mark).
+class FlatIntMap {
  public:
-  BusTable(const RawMatrix& bus, const model::Network& net) : net_(net) {
-    ExtId lo = 0, hi = -1;
-    for (std::size_t r = 0; r < bus.rows.size(); ++r) {
-      const double id = bus.rows[r].count > 0 ? bus.row(r)[0] : 0.0;
-      if (!is_whole(id) || id < 1) continue;   // rejected later, with a message
-      const auto i = static_cast<ExtId>(id);
-      lo = hi < lo ? i : std::min(lo, i);
-      hi = std::max(hi, i);
-    }
-    if (hi >= lo && static_cast<std::size_t>(hi - lo) <= 4 * bus.rows.size() + 1024) {
-      first_id_ = lo;
-      index_.assign(static_cast<std::size_t>(hi - lo) + 1, -1);
-    }
+  explicit FlatIntMap(std::size_t expected) {
+    unsigned bits = 4;
+    while ((std::size_t{1} << bits) < 2 * expected) ++bits;
+    shift_ = 64 - bits;
+    slots_.assign(std::size_t{1} << bits, Slot{});
   }
-  void add(ExtId id, BusIdx idx) {
-    if (!index_.empty()) index_[static_cast<std::size_t>(id - first_id_)] = idx.value;
+  // The value for `key`, inserted as 0 when absent.
+  int& operator[](std::uint64_t key) {
+    std::size_t i = home(key);
+    while (slots_[i].key != free && slots_[i].key != key) i = (i + 1) & (slots_.size() - 1);
+    slots_[i].key = key;
+    return slots_[i].value;
   }
-  [[nodiscard]] std::optional<BusIdx> find(ExtId id) const {
-    if (index_.empty()) return net_.find_bus(id);
-    if (id < first_id_ || static_cast<std::size_t>(id - first_id_) >= index_.size()) return std::nullopt;
-    const std::int32_t i = index_[static_cast<std::size_t>(id - first_id_)];
-    if (i < 0) return std::nullopt;
-    return BusIdx{i};
+  [[nodiscard]] const int* find(std::uint64_t key) const {
+    if (key == free) return nullptr;
+    for (std::size_t i = home(key); slots_[i].key != free; i = (i + 1) & (slots_.size() - 1)) {
+      if (slots_[i].key == key) return &slots_[i].value;
+    }
+    return nullptr;
   }
 
  private:
-  const model::Network& net_;
-  ExtId first_id_ = 0;
-  std::vector<std::int32_t> index_;
-};
-
-// Counts branches per ordered bus pair, to number parallel ones: a small open-addressing table
-// (one allocation) instead of a node-based map.
-class PairCounter {
- public:
-  explicit PairCounter(std::size_t expected) {
-    std::size_t capacity = 16;
-    while (capacity < 2 * expected) capacity *= 2;
-    keys_.assign(capacity, 0);
-    counts_.assign(capacity, 0);
-    mask_ = capacity - 1;
+  static constexpr std::uint64_t free = ~std::uint64_t{0};
+  struct Slot {
+    std::uint64_t key = free;
+    int value = 0;
+  };
+  std::vector<Slot> slots_;
+  unsigned shift_ = 60;
+  [[nodiscard]] std::size_t home(std::uint64_t key) const {   // Fibonacci hashing
+    return static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ULL) >> shift_);
   }
-  // Returns how many times the pair has been seen, this one included.
-  int add(BusIdx from, BusIdx to) {
-    const std::uint64_t key = ((static_cast<std::uint64_t>(from.value) << 32) |
-                               static_cast<std::uint32_t>(to.value)) + 1;   // 0 marks a free slot
-    std::size_t i = static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ULL) >> 32) & mask_;
-    while (keys_[i] != 0 && keys_[i] != key) i = (i + 1) & mask_;
-    keys_[i] = key;
-    return ++counts_[i];
-  }
-
- private:
-  std::vector<std::uint64_t> keys_;
-  std::vector<int> counts_;
-  std::size_t mask_ = 0;
 };
 
 class NetworkBuilder {
@@ -675,11 +759,11 @@ class NetworkBuilder {
   void check_finite(std::string_view field, const RawMatrix& m, std::size_t r,
                     std::span<const std::string_view> columns, std::uint32_t infinite_ok) const;
   // The bus a gen or branch row refers to; `role` is e.g. "from bus" for the message.
-  BusIdx bus_ref(const BusTable& buses, std::string_view field, std::size_t r, std::string_view role,
+  BusIdx bus_ref(const FlatIntMap& buses, std::string_view field, std::size_t r, std::string_view role,
                  double id, int line) const;
-  void add_buses(BusTable& table);
-  void add_generators(const BusTable& table);
-  void add_branches(const BusTable& table);
+  void add_buses(FlatIntMap& bus_by_id);
+  void add_generators(const FlatIntMap& bus_by_id);
+  void add_branches(const FlatIntMap& bus_by_id);
 };
 
 void NetworkBuilder::check_columns(std::string_view field, const RawMatrix& m, std::size_t r,
@@ -706,14 +790,14 @@ void NetworkBuilder::check_finite(std::string_view field, const RawMatrix& m, st
   }
 }
 
-BusIdx NetworkBuilder::bus_ref(const BusTable& buses, std::string_view field, std::size_t r,
+BusIdx NetworkBuilder::bus_ref(const FlatIntMap& buses, std::string_view field, std::size_t r,
                                std::string_view role, double id, int line) const {
   if (!is_whole(id)) {
     fail(line, fmt::format("mpc.{} row {}: {} number {} is not a whole number", field, r + 1, role, id));
   }
-  const auto idx = buses.find(static_cast<ExtId>(id));
+  const int* idx = buses.find(static_cast<std::uint64_t>(static_cast<ExtId>(id)));
   if (!idx) fail(line, fmt::format("mpc.{} row {}: {} {} does not exist in mpc.bus", field, r + 1, role, id));
-  return *idx;
+  return BusIdx{*idx};
 }
 
 model::Network NetworkBuilder::build() {
@@ -741,14 +825,14 @@ model::Network NetworkBuilder::build() {
 
   net_.source_file = file_;
   net_.base_mva = base_mva;
-  BusTable table(*raw_.bus, net_);
-  add_buses(table);
-  add_generators(table);
-  add_branches(table);
+  FlatIntMap bus_by_id(raw_.bus->rows.size());   // faster than net_.find_bus for the many lookups
+  add_buses(bus_by_id);
+  add_generators(bus_by_id);
+  add_branches(bus_by_id);
   return std::move(net_);
 }
 
-void NetworkBuilder::add_buses(BusTable& table) {
+void NetworkBuilder::add_buses(FlatIntMap& bus_by_id) {
   const RawMatrix& m = *raw_.bus;
   const std::size_t n = m.rows.size();
   if (raw_.bus_name && raw_.bus_name->items.size() != n) {
@@ -800,7 +884,7 @@ void NetworkBuilder::add_buses(BusTable& table) {
     }
     const ExtId id = bus.id;
     const BusIdx idx = net_.add_bus(std::move(bus));   // throws on a duplicate id, at bus.loc
-    table.add(id, idx);
+    bus_by_id[static_cast<std::uint64_t>(id)] = idx.value;
     if (v[2] != 0.0 || v[3] != 0.0) {
       model::Load load;
       load.name = "load@";
@@ -824,7 +908,7 @@ void NetworkBuilder::add_buses(BusTable& table) {
   }
 }
 
-void NetworkBuilder::add_generators(const BusTable& table) {
+void NetworkBuilder::add_generators(const FlatIntMap& bus_by_id) {
   const RawMatrix& m = *raw_.gen;
   const std::size_t n = m.rows.size();
   if (raw_.genfuel && raw_.genfuel->items.size() != n) {
@@ -840,7 +924,7 @@ void NetworkBuilder::add_generators(const BusTable& table) {
     const double* v = m.row(r);
     const int line = m.rows[r].line;
     model::Generator gen;
-    gen.bus = bus_ref(table, "gen", r, "bus", v[0], line);
+    gen.bus = bus_ref(bus_by_id, "gen", r, "bus", v[0], line);
     gen.name = id_name("gen", static_cast<std::int64_t>(r + 1), '@', static_cast<ExtId>(v[0]));
     if (raw_.genfuel) gen.kind = gen_kind_from_fuel(raw_.genfuel->items[r].text);
     gen.p_mw = v[1];
@@ -861,21 +945,23 @@ void NetworkBuilder::add_generators(const BusTable& table) {
   }
 }
 
-void NetworkBuilder::add_branches(const BusTable& table) {
+void NetworkBuilder::add_branches(const FlatIntMap& bus_by_id) {
   const RawMatrix& m = *raw_.branch;
   const std::size_t n = m.rows.size();
   net_.branches.reserve(n);
-  PairCounter parallel(n);
+  FlatIntMap parallel(n);   // branches seen per ordered bus pair, to number parallel ones
   for (std::size_t r = 0; r < n; ++r) {
     check_columns("branch", m, r, branch_columns);
     check_finite("branch", m, r, branch_columns, 0);
     const double* v = m.row(r);
     const int line = m.rows[r].line;
     model::Branch br;
-    br.from = bus_ref(table, "branch", r, "from bus", v[0], line);
-    br.to = bus_ref(table, "branch", r, "to bus", v[1], line);
+    br.from = bus_ref(bus_by_id, "branch", r, "from bus", v[0], line);
+    br.to = bus_ref(bus_by_id, "branch", r, "to bus", v[1], line);
     br.name = id_name("", static_cast<ExtId>(v[0]), '-', static_cast<ExtId>(v[1]));
-    if (const int copy = parallel.add(br.from, br.to); copy > 1) {
+    const auto pair_key = (static_cast<std::uint64_t>(br.from.value) << 32) |
+                          static_cast<std::uint32_t>(br.to.value);
+    if (const int copy = ++parallel[pair_key]; copy > 1) {
       br.name += '#';
       append_int(br.name, copy);
     }

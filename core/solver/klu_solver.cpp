@@ -14,6 +14,7 @@ KluSolver::KluSolver(Settings s) {
   klu_defaults(&common_);
   common_.ordering = s.ordering;
   common_.scale = s.scale;
+  common_.btf = s.btf;
 }
 
 KluSolver::~KluSolver() { release(); }

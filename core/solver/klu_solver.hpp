@@ -22,6 +22,9 @@ class KluSolver {
     // KLU row scaling: -1 none, 0 no scaling but check, 1 sum, 2 max. Scaling costs a pass over the
     // values at every refactor; the Jacobian rows are already well balanced in per unit.
     int scale = -1;
+    // Block triangular form: the Jacobian of a connected island is one irreducible block, so BTF
+    // only adds work.
+    int btf = 0;
   };
 
   KluSolver();

@@ -24,7 +24,7 @@ struct NrResult {
 // Newton–Raphson in polar coordinates for one island, with the Jacobian's pattern, its fill maps and
 // KLU's symbolic analysis built once in the constructor and kept across iterations and solves.
 //
-// Unknowns x = [θ(pv ∪ pq); |V|(pq)], equations F = [ΔP(pv ∪ pq); ΔQ(pq)] with
+// Unknowns x = [θ(pv ∪ pq); |V|(pq)] (each in bus order), equations F = [ΔP(pv ∪ pq); ΔQ(pq)] with
 //   ΔS = V ∘ conj(Ybus·V) − Sbus            (MATPOWER manual, eq. 4.3; newtonpf.m)
 // and J·Δx = −F. With I = Ybus·V and, for each Ybus term (i, k), t = V_i·conj(Y_ik·V_k):
 //   ∂S_i/∂θ_k   = −j·t + δ_ik · j·S_i                 (S_i = V_i·conj(I_i))
@@ -33,8 +33,8 @@ struct NrResult {
 // yields I (and hence the mismatch) and every Jacobian term but the diagonal corrections, which use
 // S_i from the same product. Each Ybus entry has four precomputed destinations in KLU's value array
 // (∂P/∂θ, ∂Q/∂θ, ∂P/∂|V|, ∂Q/∂|V|); a missing one points at a scratch slot past the end, so the fill
-// loop has no branches. |V| and θ are kept as the state and V is recomputed from them only once per
-// update (no abs/arg per iteration).
+// loop has no branches. |V| and θ are kept as the state (no abs/arg per iteration) and V is rebuilt
+// from them once per update.
 //
 // solve() allocates nothing: every buffer is sized here.
 class NewtonRaphson {
@@ -78,7 +78,7 @@ class NewtonRaphson {
   KluSolver klu_;
 
   std::vector<double> vm_, va_;
-  std::vector<cplx> v_, i_;
+  std::vector<cplx> v_, u_, i_;   // V, e^{jθ}, Ybus·V
   std::vector<double> f_, dx_;
   std::int32_t worst_bus_ = -1;
 };

@@ -29,6 +29,7 @@ struct ElemRef {
 constexpr Kind kSwitchable[] = {Kind::Branch, Kind::Transformer3W, Kind::Generator, Kind::Load, Kind::Shunt};
 constexpr Kind kGenerators[] = {Kind::Generator};
 constexpr Kind kLoadsAndBuses[] = {Kind::Load, Kind::Bus};
+constexpr const char* kSwitchableWhat = "lines, transformers, generators, loads and shunts (not buses)";
 
 std::string_view kind_name(const model::Network& net, ElemRef r) {
   switch (r.kind) {
@@ -116,26 +117,35 @@ class Resolver {
                   std::string_view context) const {
     auto it = by_name_.find(name);
     if (it == by_name_.end())
-      throw InputError(loc, fmt::format("{}: no {} named \"{}\" in the network ({}){}", context, what, name,
+      throw InputError(loc, fmt::format("{}: no element named \"{}\" in the network ({}){}", context, name,
                                         net_.source_file, io::did_you_mean(name, names_)));
     std::vector<ElemRef> matches;
     for (ElemRef r : it->second)
       if (allowed(kinds, r.kind)) matches.push_back(r);
     if (matches.empty())
-      throw InputError(loc, fmt::format("{}: \"{}\" is a {}, not a {}", context, name,
-                                        kind_name(net_, it->second.front()), what));
+      throw InputError(loc, fmt::format("{}: \"{}\" is a {}; {} takes {}", context, name,
+                                        kind_name(net_, it->second.front()), context, what));
     if (matches.size() > 1)
       throw InputError(loc, fmt::format("{}: \"{}\" is ambiguous: a {} and a {} share that name", context, name,
                                         kind_name(net_, matches[0]), kind_name(net_, matches[1])));
     return matches.front();
   }
 
-  // The elements `name` denotes: a group's members, or one element. Each member is checked at its own line.
+  // The elements `name` denotes: a group's members, every circuit of a multi-circuit line (the network
+  // reader names them <name>_c1 … <name>_cn), or one element. Group members are checked at their own line.
   template <std::size_t N>
   std::vector<ElemRef> elements(const std::string& name, const SourceLoc& loc, const Kind (&kinds)[N],
                                 std::string_view what, std::string_view context) const {
     auto g = s_.groups.find(name);
-    if (g == s_.groups.end()) return {element(name, loc, kinds, what, context)};
+    if (g == s_.groups.end()) {
+      if (!by_name_.count(name) && by_name_.count(name + "_c1")) {
+        std::vector<ElemRef> circuits;
+        for (int c = 1; by_name_.count(fmt::format("{}_c{}", name, c)); ++c)
+          circuits.push_back(element(fmt::format("{}_c{}", name, c), loc, kinds, what, context));
+        return circuits;
+      }
+      return {element(name, loc, kinds, what, context)};
+    }
     std::vector<ElemRef> out;
     for (const NameRef& m : g->second.members)
       out.push_back(element(m.name, m.loc, kinds, what, fmt::format("groups.{}", name)));
@@ -175,11 +185,11 @@ class Resolver {
                     std::string_view context) const {
     auto it = by_name_.find(name);
     if (it == by_name_.end())
-      throw InputError(loc, fmt::format("{}: no {} named \"{}\" in the network ({}){}", context, what, name,
+      throw InputError(loc, fmt::format("{}: no element named \"{}\" in the network ({}){}", context, name,
                                         net_.source_file, io::did_you_mean(name, names_)));
     if (std::none_of(it->second.begin(), it->second.end(), [&](ElemRef r) { return allowed(kinds, r.kind); }))
-      throw InputError(loc, fmt::format("{}: \"{}\" is a {}, not a {}", context, name,
-                                        kind_name(net_, it->second.front()), what));
+      throw InputError(loc, fmt::format("{}: \"{}\" is a {}; {} takes {}", context, name,
+                                        kind_name(net_, it->second.front()), context, what));
   }
 
   void check_zone(const std::string& zone, const SourceLoc& loc, std::string_view context) const {
@@ -272,16 +282,16 @@ ApplySummary apply_scenario(const Scenario& s, model::Network& net_in) {
 
   // --- 1. Resolve and check every name before changing anything.
   const auto commissioning =
-      names.assign(s.commissioning, kSwitchable, "element", "commissioning", commissioning_loc, same_years);
+      names.assign(s.commissioning, kSwitchable, kSwitchableWhat, "commissioning", commissioning_loc, same_years);
   std::vector<std::pair<ElemRef, SourceLoc>> outages;
   if (s.outages.is_set())
     for (const NameRef& ref : *s.outages.value)
-      for (ElemRef r : names.elements(ref.name, ref.loc, kSwitchable, "element", "outages"))
+      for (ElemRef r : names.elements(ref.name, ref.loc, kSwitchable, kSwitchableWhat, "outages"))
         outages.emplace_back(r, ref.loc);
 
   const LoadSettings& ls = s.load;
   for (const auto& [name, v] : ls.growth_by_name_pct_per_yr)
-    names.check_exists(name, v.loc, kLoadsAndBuses, "load or bus", "load.growth_by_name_pct_per_yr");
+    names.check_exists(name, v.loc, kLoadsAndBuses, "loads and buses", "load.growth_by_name_pct_per_yr");
   for (const auto& [zone, v] : ls.growth_by_zone_pct_per_yr) names.check_zone(zone, v.loc, "load.growth_by_zone_pct_per_yr");
   for (const auto& [cat, v] : ls.growth_by_category_pct_per_yr)
     names.check_category(cat, v.loc, "load.growth_by_category_pct_per_yr");
@@ -296,11 +306,11 @@ ApplySummary apply_scenario(const Scenario& s, model::Network& net_in) {
   for (const auto& [zone, v] : d.wind_share_by_zone_pct) names.check_zone(zone, v.loc, "dispatch.wind_share_by_zone_pct");
   for (const auto& [zone, v] : d.solar_share_by_zone_pct) names.check_zone(zone, v.loc, "dispatch.solar_share_by_zone_pct");
   const auto shares =
-      names.assign(d.share_by_name_pct, kGenerators, "generator", "dispatch.share_by_name_pct", setting_loc, same_value);
+      names.assign(d.share_by_name_pct, kGenerators, "generators", "dispatch.share_by_name_pct", setting_loc, same_value);
   const auto set_points =
-      names.assign(d.p_mw_by_name, kGenerators, "generator", "dispatch.p_mw_by_name", setting_loc, same_value);
+      names.assign(d.p_mw_by_name, kGenerators, "generators", "dispatch.p_mw_by_name", setting_loc, same_value);
   const auto voltages =
-      names.assign(d.vg_pu_by_name, kGenerators, "generator", "dispatch.vg_pu_by_name", setting_loc, same_value);
+      names.assign(d.vg_pu_by_name, kGenerators, "generators", "dispatch.vg_pu_by_name", setting_loc, same_value);
   for (const auto* by_name : {&shares, &set_points}) {
     for (const auto& [r, a] : *by_name) {
       const model::Generator& g = net_in.generators[r.idx];
@@ -322,6 +332,9 @@ ApplySummary apply_scenario(const Scenario& s, model::Network& net_in) {
                                           "give one of them",
                                           g.name, shares.at(r).loc.str()));
     const double cap = capacity_mw(g);
+    if (*a.value.value < g.pmin_mw - 1e-9)
+      throw InputError(a.loc, fmt::format("dispatch.p_mw_by_name: {} MW for \"{}\" is below its pmin_mw of {} MW",
+                                          *a.value.value, g.name, g.pmin_mw));
     if (cap > 0.0 && *a.value.value > cap + 1e-9)
       throw InputError(a.loc, fmt::format("dispatch.p_mw_by_name: {} MW for \"{}\" exceeds its {} of {} MW",
                                           *a.value.value, g.name, g.installed_mw > 0.0 ? "installed_mw" : "pmax_mw",
@@ -390,8 +403,13 @@ ApplySummary apply_scenario(const Scenario& s, model::Network& net_in) {
       else share = kind_share_pct(d, net, g);
       if (share) {
         const double cap = capacity_mw(g);
-        if (cap > 0.0) g.p_mw = *share / 100.0 * cap;
-        else summary.warnings.push_back(fmt::format("generator \"{}\" has neither installed_mw nor pmax_mw: its "
+        if (cap > 0.0) {
+          g.p_mw = *share / 100.0 * cap;
+          if (g.p_mw < g.pmin_mw - 1e-9 && g.p_mw > 0.0)
+            summary.warnings.push_back(fmt::format("generator \"{}\": {} % of {} MW = {} MW is below its pmin_mw "
+                                                   "of {} MW",
+                                                   g.name, *share, cap, g.p_mw, g.pmin_mw));
+        } else summary.warnings.push_back(fmt::format("generator \"{}\" has neither installed_mw nor pmax_mw: its "
                                                     "share was not applied",
                                                     g.name));
       }

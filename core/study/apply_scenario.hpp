@@ -3,7 +3,8 @@
 //
 // 1. Names. Every element, group, zone and category a scenario names must exist in the network, else
 //    InputError at the scenario line that names it (with the nearest existing name as a hint). A group
-//    expands to its members. Where a name may stand for an element or a group, an entry naming the
+//    expands to its members; so does a line's name when the network split it into circuits
+//    <name>_c1 … <name>_cn (an outage of "L110_A_B" takes out both circuits). Where a name may stand for an element or a group, an entry naming the
 //    element itself wins over an entry naming a group that holds it; two groups giving one element
 //    different values is an error.
 // 2. Commissioning, by study year: an element with in_service_from_year Y is in service iff
@@ -29,7 +30,8 @@
 //    - other kinds: P = p_mw_by_name, else share × capacity with the share from
 //        share_by_name_pct > {wind,solar}_share_by_zone_pct[bus zone] > {wind,solar,hydro,thermal}_share_pct
 //      where capacity = installed_mw, or pmax_mw when installed_mw is 0. No share and no set-point:
-//      the network file's P stays.
+//      the network file's P stays. A set-point outside [pmin_mw, capacity] is an error; a share that
+//      lands below pmin_mw (but above 0) is a warning.
 //    - vg_pu_by_name sets any generator's voltage set-point (after grid_vm_pu).
 // 6. Bus types, for buses whose set of in-service generators changed (the network reader's rule):
 //    Ref with an in-service generator of kind grid (a reference bus keeps its role while it has any

@@ -42,7 +42,7 @@ model::Network tiny_network() {
   };
   const BusIdx grid = bus(1, "Grid220", 220, "CaoLoc", model::BusType::Ref);
   const BusIdx lb = bus(2, "LB110", 110, "LocBinh", model::BusType::PV);
-  const BusIdx hl = bus(3, "HL110", 110, "HuuLung", model::BusType::PQ);
+  const BusIdx hl = bus(3, "HL110", 110, "HuuLung", model::BusType::PV);
   const BusIdx cl = bus(4, "CL22", 22, "CaoLoc", model::BusType::PQ);
 
   auto branch = [&](const char* name, BusIdx f, BusIdx t, bool in) {
@@ -68,8 +68,8 @@ model::Network tiny_network() {
     g.pmax_mw = installed;
     g.p_mw = p;
     g.in_service = in;
-    g.qmax_mvar = 50;
-    g.qmin_mvar = -50;
+    g.qmax_mvar = kind == model::GenKind::Solar ? 0 : 50;   // rooftop solar does not regulate voltage
+    g.qmin_mvar = kind == model::GenKind::Solar ? 0 : -50;
     net.generators.push_back(g);
   };
   gen("Grid BacGiang", model::GenKind::Grid, grid, 0, 0, true);
@@ -136,7 +136,7 @@ class Scratch {
            ("lsflow_scn_" + std::to_string(::getpid()) + "_" + std::to_string(counter_++));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
-    // The scratch scenarios extend the shipped test base by absolute path.
+    // For scratch scenarios that name a network of their own (never read: tests apply to tiny_network()).
     write("tiny_grid.yaml", "# stands for the network; tests apply scenarios to tiny_network()\nbuses: []\n");
   }
   ~Scratch() {
@@ -148,7 +148,7 @@ class Scratch {
     std::ofstream(p) << text;
     return p.string();
   }
-  // A scenario extending tests/data/scenario/base.yaml with `body` appended (line 2 onwards).
+  // A scenario extending tests/data/scenario/base.yaml (by absolute path) with `body` from line 2 on.
   std::string child(const std::string& name, const std::string& body) const {
     return write(name, "extends: " + data("base.yaml") + "\n" + body);
   }
@@ -364,12 +364,12 @@ TEST_CASE("commissioning: in and out years together, groups, element entries bea
                               "commissioning:\n"
                               "  all_wind: {in_service_from_year: 2029}\n"
                               "  WF CaoLoc: {in_service_from_year: 2031}\n"
-                              "  Hydro BanLai: {in_service_from_year: 2020, out_of_service_from_year: 2030}\n");
+                              "  Solar roof: {in_service_from_year: 2020, out_of_service_from_year: 2030}\n");
   study::ApplySummary sum;
   const model::Network net = applied(path, &sum);
   CHECK(gen_named(net, "WF LocBinh").in_service);
   CHECK_FALSE(gen_named(net, "WF CaoLoc").in_service);
-  CHECK_FALSE(gen_named(net, "Hydro BanLai").in_service);
+  CHECK_FALSE(gen_named(net, "Solar roof").in_service);
   CHECK(std::find(sum.switched_in.begin(), sum.switched_in.end(), "WF LocBinh") != sum.switched_in.end());
   CHECK(std::find(sum.switched_out.begin(), sum.switched_out.end(), "Old line") != sum.switched_out.end());
 }
@@ -450,6 +450,8 @@ TEST_CASE("bus types follow the generators a scenario switches", "[scenario][dis
   const auto path2 = tmp.child("t2.yaml", "outages: [NaDuong1, Hydro BanLai]\n");
   const model::Network net2 = applied(path2);
   CHECK(net2.buses[1].type == model::BusType::PQ);  // LB110 lost its only in-service generator
+  CHECK(net2.buses[2].type == model::BusType::PQ);  // HL110 too
+  CHECK(net2.buses[3].type == model::BusType::PQ);  // CL22 untouched (its solar does not regulate)
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -587,15 +589,15 @@ TEST_CASE("names missing from the network are errors at the line that names them
       {"groups:\n  w:\n    - WF LocBinh\n    - WF ChiLang\ncommissioning:\n  w: {in_service_from_year: 2024}\n", 5,
        "groups.w: no element named \"WF ChiLang\""},
       {"outages:\n  - T LB-CL\n  - L LB-XX\n", 4, "outages: no element named \"L LB-XX\""},
-      {"outages: [LB110]\n", 2, "\"LB110\" is a bus, not a element"},
+      {"outages: [LB110]\n", 2, "outages: \"LB110\" is a bus; outages takes lines, transformers"},
       {"load:\n  growth_by_zone_pct_per_yr: {LocBnh: 5}\n", 3, "no bus has zone \"LocBnh\" — did you mean 'LocBinh'?"},
       {"load:\n  growth_by_category_pct_per_yr:\n    industral: 5\n", 4,
        "no load has category \"industral\" — did you mean 'industrial'?"},
-      {"load:\n  growth_by_name_pct_per_yr: {NaDuong1: 5}\n", 3, "\"NaDuong1\" is a generator, not a load or bus"},
+      {"load:\n  growth_by_name_pct_per_yr: {NaDuong1: 5}\n", 3, "\"NaDuong1\" is a generator; load.growth_by_name_pct_per_yr takes loads and buses"},
       {"load:\n  growth_by_zone_category_pct_per_yr:\n    HuuLung:\n      comercial: 5\n", 5,
        "growth_by_zone_category_pct_per_yr.HuuLung: no load has category \"comercial\""},
       {"dispatch:\n  p_mw_by_name: {NaDuong1: 120}\n", 3, "120 MW for \"NaDuong1\" exceeds its installed_mw of 110 MW"},
-      {"dispatch:\n  p_mw_by_name: {Load LocBinh: 5}\n", 3, "\"Load LocBinh\" is a load, not a generator"},
+      {"dispatch:\n  p_mw_by_name: {Load LocBinh: 5}\n", 3, "\"Load LocBinh\" is a load; dispatch.p_mw_by_name takes generators"},
       {"dispatch:\n  share_by_name_pct: {Grid BacGiang: 5}\n", 3, "is the grid equivalent"},
       {"dispatch:\n  share_by_name_pct: {NaDuong1: 50}\n  p_mw_by_name: {NaDuong1: 50}\n", 4, "give one of them"},
       {"dispatch:\n  wind_share_by_zone_pct: {DinhLap: 50}\n", 3, "no bus has zone \"DinhLap\""},
