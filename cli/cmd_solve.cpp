@@ -26,7 +26,7 @@ std::string bus_label(const model::Network& net, BusIdx b) {
 }  // namespace
 
 int cmd_solve(const std::vector<std::string>& argv) {
-  Args args(argv, {"--flat-start", "--enforce-q-limits", "--dc"}, {"--tol", "--max-iter", "--out"});
+  Args args(argv, {"--flat-start", "--enforce-q-limits", "--dc", "--no-fallback", "--no-diagnosis"}, {"--tol", "--max-iter", "--out"});
   if (args.positional().size() != 1) throw UsageError("solve needs exactly one case file: lsflow solve CASE.m [options]");
   report::SolveOptions opt;
   opt.dc = args.flag("--dc");
@@ -34,6 +34,8 @@ int cmd_solve(const std::vector<std::string>& argv) {
   opt.pf.enforce_q_limits = args.flag("--enforce-q-limits");
   opt.pf.tol_pu = args.number("--tol", 1e-8, 1e-14, 1.0);
   opt.pf.max_iter = args.integer("--max-iter", 10, 1, 1000);
+  opt.pf.fallbacks = !args.flag("--no-fallback");
+  opt.diagnose_load_scale = !args.flag("--no-diagnosis");
   if (opt.dc && opt.pf.enforce_q_limits) throw UsageError("--dc and --enforce-q-limits do not go together");
 
   auto t0 = std::chrono::steady_clock::now();
@@ -44,17 +46,21 @@ int cmd_solve(const std::vector<std::string>& argv) {
   const double solve_ms = ms_since(t0);
 
   std::fputs(report::solve_summary_text(net, sol, read_ms, solve_ms).c_str(), stdout);
+  for (const auto& isl : sol.islands) {
+    const auto text = report::describe_attempts(net, isl);
+    if (isl.converged && !text.empty())
+      std::fprintf(stdout, "plain Newton-Raphson failed; solved by the fallback chain:\n%s", text.c_str());
+  }
   if (!sol.converged) {
     for (const auto& isl : sol.islands) {
       if (isl.converged) continue;
-      std::string hist;
-      for (double x : isl.mismatch_history_mva) hist += fmt::format(" {:.3g}", x);
-      std::fprintf(stderr, "%s\n",
-                   fmt::format("error: power flow did not converge{}: after {} iterations the largest mismatch "
-                               "is {:.4g} MVA at {}; mismatch by iteration (MVA):{}",
+      std::fprintf(stderr, "%s\n%s",
+                   fmt::format("error: power flow did not converge{}: after {} iterations in all the largest mismatch "
+                               "is {:.4g} MVA at {}",
                                isl.failure.empty() ? "" : " (" + isl.failure + ")", isl.iterations,
-                               isl.max_mismatch_mva, bus_label(net, isl.worst_bus), hist)
-                       .c_str());
+                               isl.max_mismatch_mva, bus_label(net, isl.worst_bus))
+                       .c_str(),
+                   report::describe_attempts(net, isl).c_str());
     }
     std::fprintf(stderr, "no result files written\n");
     return kNotConverged;

@@ -14,7 +14,10 @@ constexpr const char* kUsage = R"(usage: lsflow COMMAND [ARGS]
 
 commands:
   solve CASE [--flat-start] [--enforce-q-limits] [--dc] [--tol PU] [--max-iter N] [--out DIR]
-        AC (or DC) power flow of a MATPOWER .m case or an lsflow network .yaml file.
+             [--no-fallback] [--no-diagnosis]
+        AC (or DC) power flow of a MATPOWER .m case or an lsflow network .yaml file. When plain
+        Newton-Raphson fails, a DC start and a damped Newton are tried; if all fail, the largest
+        solvable load scale is reported.
 
 exit status: 0 converged, 2 bad input or options, 3 did not converge.
 )";
@@ -31,6 +34,8 @@ int main(int argc, char** argv) {
   args.erase(args.begin());
   try {
     if (cmd == "solve") return cli::cmd_solve(args);
+    if (cmd == "run") return cli::cmd_run(args);
+    if (cmd == "compare") return cli::cmd_compare(args);
     throw UsageError(fmt::format("unknown command '{}'", cmd));
   } catch (const InputError& e) {
     std::fprintf(stderr, "%s\n", e.what());

@@ -28,6 +28,10 @@
 
 #include <fmt/format.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace lsflow::io {
 namespace {
 
@@ -119,6 +123,44 @@ bool is_number_end(char c) {
   return k != CharClass::Other && k != CharClass::Dot;
 }
 
+// Where the values and row structure of a 64-byte chunk are, one bit per byte (bit i = byte i).
+// Finding token starts with bit operations instead of a character loop lets the number parses run
+// independently of each other: the next value's position does not wait for the current parse, and
+// a per-character loop mispredicts a branch at the end of nearly every token.
+struct ChunkMasks {
+  std::uint64_t delimiters = 0;    // blanks, ',' and the structural characters below
+  std::uint64_t structurals = 0;   // '\n', ';', ']', '%'
+};
+
+// Needs 64 readable bytes at p.
+ChunkMasks classify_chunk(const char* p) {
+  ChunkMasks masks;
+#if defined(__SSE2__)
+  for (int i = 0; i < 4; ++i) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i));
+    const auto eq = [&v](char c) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(c)); };
+    const __m128i blank =
+        _mm_or_si128(_mm_or_si128(eq(' '), eq('\t')), _mm_or_si128(eq('\r'), eq(',')));
+    const __m128i structural =
+        _mm_or_si128(_mm_or_si128(eq('\n'), eq(';')), _mm_or_si128(eq(']'), eq('%')));
+    const auto bits = [](__m128i m) {
+      return static_cast<std::uint64_t>(static_cast<std::uint16_t>(_mm_movemask_epi8(m)));
+    };
+    masks.delimiters |= bits(_mm_or_si128(blank, structural)) << (16 * i);
+    masks.structurals |= bits(structural) << (16 * i);
+  }
+#else
+  for (unsigned i = 0; i < 64; ++i) {
+    const CharClass k = char_class(p[i]);
+    const bool structural = k == CharClass::Newline || k == CharClass::RowEnd ||
+                            k == CharClass::Close || k == CharClass::Comment;
+    masks.delimiters |= std::uint64_t{structural || k == CharClass::Blank} << i;
+    masks.structurals |= std::uint64_t{structural} << i;
+  }
+#endif
+  return masks;
+}
+
 enum class NumberStatus { Ok, NotANumber, OutOfRange };
 
 // Decimal fast path. With at most 19 digits the mantissa m fits in 64 bits; when also m <= 2^53 and
@@ -134,9 +176,11 @@ bool finish_decimal(std::uint64_t mantissa, std::ptrdiff_t digits, std::ptrdiff_
                     bool negative, double& out) {
   if (digits == 0 || digits > 19 || fraction_digits > 22 || mantissa > (std::uint64_t{1} << 53))
     return false;
-  const double value =
-      static_cast<double>(mantissa) / exact_pow10[static_cast<std::size_t>(fraction_digits)];
-  out = negative ? -value : value;
+  const double value = static_cast<double>(static_cast<std::int64_t>(mantissa)) /
+                       exact_pow10[static_cast<std::size_t>(fraction_digits)];
+  // The sign goes in as a bit: a branch on it is mispredicted about as often as signs alternate.
+  out = std::bit_cast<double>(std::bit_cast<std::uint64_t>(value) |
+                              (static_cast<std::uint64_t>(negative) << 63));
   return true;
 }
 
@@ -184,11 +228,8 @@ NumberStatus parse_number(const char*& p, const char* end, double& out) {
   const char* q = p;
   if (*q == '+') ++q;   // from_chars rejects a leading '+', MATLAB allows it
   const char* number_start = q;
-  bool negative = false;
-  if (q != end && *q == '-') {
-    negative = true;
-    ++q;
-  }
+  const bool negative = q != end && *q == '-';
+  q += negative;
   std::uint64_t mantissa = 0;
   std::ptrdiff_t digits = 0;
   std::ptrdiff_t fraction_digits = 0;
@@ -511,91 +552,111 @@ RawMatrix Parser::read_matrix(std::string_view field, std::span<const std::strin
     out_end = m.values.data() + m.values.size();
   };
 
-  // The cursor and line live in locals in the hot loop (members are reloaded after stores).
-  const char* p = p_;
-  const char* const matrix_start = p;
-  int line = line_;
+  const char* const matrix_start = p_;
+  int line = line_;   // a local in the hot loop: a member would be reloaded after every store
   std::uint32_t count = 0;   // values in the current row so far
   int row_line = line;
-  auto end_row = [&] {
+  auto end_row = [&](const char* at) {
     if (count == 0) return;   // a blank line, or a ';' already ended this row
     for (std::uint32_t c = count; c < m.width; ++c) *out++ = std::numeric_limits<double>::quiet_NaN();
     m.rows.push_back(RawRow{count, row_line});
     count = 0;
     if (m.rows.size() == 1 && span_bytes > 0) {
-      const auto row_bytes = static_cast<std::size_t>(std::max<std::ptrdiff_t>(p - matrix_start, 1));
+      const auto row_bytes = static_cast<std::size_t>(std::max<std::ptrdiff_t>(at - matrix_start, 1));
       const std::size_t expected_rows = span_bytes / row_bytes + 16;
       m.rows.reserve(expected_rows);
       if (static_cast<std::size_t>(out_end - out) < expected_rows * m.width) make_room(expected_rows);
     }
   };
+  // Restarts the scan after a comment or a `...` continuation: the rest of that line is not data.
+  auto line_end_after = [&](const char* at) {
+    const void* nl = std::memchr(at, '\n', static_cast<std::size_t>(end_ - at));
+    return nl ? static_cast<const char*>(nl) : end_;
+  };
+
+  const char* chunk = p_;
+  std::uint64_t previous_is_delimiter = 1;   // the '[' before the first value
+  std::array<char, 64> tail{};                // the last, partial chunk, padded with blanks
   while (true) {
-    if (p == end_) {
+    if (chunk >= end_) {
       line_ = line;   // for last_line()
       fail(start_line, fmt::format("mpc.{}: the matrix opened here is never closed: the file ends at "
                                    "line {} without its ']' (is the file truncated?)",
                                    field, last_line()));
     }
-    switch (char_class(*p)) {
-      case CharClass::Blank:
-        ++p;
-        continue;
-      case CharClass::Newline:   // a newline ends a row, as ';' does
-        end_row();
-        ++p;
-        ++line;
-        continue;
-      case CharClass::RowEnd:
-        end_row();
-        ++p;
-        continue;
-      case CharClass::Comment:
-        p_ = p;
-        skip_to_eol();
-        p = p_;
-        continue;
-      case CharClass::Close:
-        end_row();
-        m.values.resize(static_cast<std::size_t>(out - m.values.data()));
-        p_ = p + 1;
-        line_ = line;
-        return m;
-      case CharClass::Dot:
-        if (end_ - p >= 3 && p[1] == '.' && p[2] == '.') {   // `...` continues the row
-          p_ = p;
-          line_ = line;
-          skip_continuation();
-          p = p_;
-          line = line_;
+    ChunkMasks masks;
+    if (end_ - chunk >= 64) {
+      masks = classify_chunk(chunk);
+    } else {
+      tail.fill(' ');
+      std::memcpy(tail.data(), chunk, static_cast<std::size_t>(end_ - chunk));
+      masks = classify_chunk(tail.data());
+    }
+    const std::uint64_t starts =
+        ~masks.delimiters & ((masks.delimiters << 1) | previous_is_delimiter);
+    previous_is_delimiter = masks.delimiters >> 63;
+    const char* next_chunk = chunk + 64;
+    // Visit value starts and structural characters in file order.
+    for (std::uint64_t events = starts | masks.structurals; events != 0; events &= events - 1) {
+      const char* at = chunk + std::countr_zero(events);
+      switch (char_class(*at)) {
+        case CharClass::Newline:   // a newline ends a row, as ';' does
+          end_row(at);
+          ++line;
           continue;
-        }
-        break;
-      case CharClass::Other:
-      case CharClass::BlockEnd:
-        break;
+        case CharClass::RowEnd:
+          end_row(at);
+          continue;
+        case CharClass::Close:
+          end_row(at);
+          m.values.resize(static_cast<std::size_t>(out - m.values.data()));
+          p_ = at + 1;
+          line_ = line;
+          return m;
+        case CharClass::Comment:   // resume at the newline, which then ends the row
+          next_chunk = line_end_after(at);
+          previous_is_delimiter = 1;
+          events = 1;   // cleared by the loop step: leave this chunk
+          continue;
+        case CharClass::Dot:
+          if (end_ - at >= 3 && at[1] == '.' && at[2] == '.') {   // `...`: the row goes on
+            next_chunk = line_end_after(at);
+            if (next_chunk != end_) {
+              ++next_chunk;
+              ++line;
+            }
+            previous_is_delimiter = 1;
+            events = 1;
+            continue;
+          }
+          break;
+        default:
+          break;
+      }
+      if (count == 0) {
+        row_line = line;
+        if (static_cast<std::size_t>(out_end - out) < m.width) make_room(1);
+      }
+      const char* q = at;
+      double value = 0.0;
+      switch (parse_number(q, end_, value)) {
+        case NumberStatus::Ok:
+          break;
+        case NumberStatus::OutOfRange:
+          fail(line, fmt::format("mpc.{} row {}, {}: \"{}\" is out of range for a number", field,
+                                 m.rows.size() + 1, column_label(columns, count), token_at(at)));
+        case NumberStatus::NotANumber:
+          fail(line, fmt::format("mpc.{} row {}, {}: expected a number, found \"{}\"", field,
+                                 m.rows.size() + 1, column_label(columns, count), token_at(at)));
+      }
+      if (std::isnan(value)) {
+        fail(line, fmt::format("mpc.{} row {}, {}: NaN is not a usable value", field,
+                               m.rows.size() + 1, column_label(columns, count)));
+      }
+      if (count < m.width) *out++ = value;   // later columns are not used
+      ++count;
     }
-    if (count == 0) {
-      row_line = line;
-      if (static_cast<std::size_t>(out_end - out) < m.width) make_room(1);
-    }
-    const char* start = p;
-    double value = 0.0;
-    switch (parse_number(p, end_, value)) {
-      case NumberStatus::Ok:
-        break;
-      case NumberStatus::OutOfRange:
-        fail(line, fmt::format("mpc.{} row {}, {}: \"{}\" is out of range for a number", field,
-                               m.rows.size() + 1, column_label(columns, count), token_at(start)));
-      case NumberStatus::NotANumber:
-        fail(line, fmt::format("mpc.{} row {}, {}: expected a number, found \"{}\"", field,
-                               m.rows.size() + 1, column_label(columns, count), token_at(start)));
-    }
-    if (std::isnan(value)) {
-      fail(line, fmt::format("mpc.{} row {}, {}: NaN is not a usable value", field, m.rows.size() + 1,
-                             column_label(columns, count)));
-    }
-    if (count < m.width) *out++ = value;   // later columns are not used
-    ++count;
+    chunk = next_chunk;
   }
 }
 

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <numbers>
 
+#include <fmt/format.h>
+
 #include "topology/math_builder.hpp"
 
 namespace lsflow::report {
@@ -129,6 +131,9 @@ NetworkSolution solve_network(const model::Network& net, const SolveOptions& opt
       rep.max_mismatch_mva = pf.max_mismatch_pu * net.base_mva;
       if (pf.worst_bus >= 0) rep.worst_bus = isl.bus_of[static_cast<std::size_t>(pf.worst_bus)];
       rep.failure = pf.failure;
+      rep.attempts = pf.attempts;
+      if (!pf.converged && opt.diagnose_load_scale && pf.failure.empty())
+        rep.max_load_scale = solver::find_max_load_scale(isl.math, opt.pf);
       for (double x : pf.mismatch_history_pu) rep.mismatch_history_mva.push_back(x * net.base_mva);
       sol.times.ybus_ms += pf.times.ybus_ms;
       sol.times.analyze_ms += pf.times.analyze_ms;
@@ -142,6 +147,37 @@ NetworkSolution solve_network(const model::Network& net, const SolveOptions& opt
     sol.islands.push_back(std::move(rep));
   }
   return sol;
+}
+
+std::string describe_attempts(const model::Network& net, const IslandReport& isl) {
+  if (isl.converged && isl.attempts.size() <= 1) return {};
+  std::string s;
+  const double base = net.base_mva;
+  for (std::size_t a = 0; a < isl.attempts.size(); ++a) {
+    const auto& at = isl.attempts[a];
+    std::string hist;
+    for (double x : at.mismatch_history_pu) hist += fmt::format(" {:.3g}", x * base);
+    s += fmt::format("  attempt {} ({}): {} after {} iteration{}, largest mismatch {:.4g} MVA, {}; mismatch by "
+                     "iteration (MVA):{}\n",
+                     a + 1, at.method, at.converged ? "converged" : "failed", at.iterations,
+                     at.iterations == 1 ? "" : "s", at.max_mismatch_pu * base,
+                     at.converged ? "solved" : (at.shrinking() ? "still shrinking" : "not shrinking (diverging or stuck)"),
+                     hist);
+  }
+  if (!isl.converged && isl.worst_bus.valid()) {
+    const auto& b = net.bus(isl.worst_bus);
+    s += fmt::format("  worst bus: {}{}\n", b.id, b.name.empty() ? "" : " (" + b.name + ")");
+  }
+  if (!std::isnan(isl.max_load_scale)) {
+    if (isl.max_load_scale > 0)
+      s += fmt::format("  the island solves with load and generation scaled to {:.1f} % and fails at 100 %: the load "
+                       "is too high for this network's transfer and voltage-support capacity\n",
+                       100.0 * isl.max_load_scale);
+    else
+      s += "  the island does not solve even at a small fraction of its load: check the data (impedances, taps, "
+           "set-points) rather than the load level\n";
+  }
+  return s;
 }
 
 double recompute_max_mismatch_mva(const model::Network& net, const NetworkSolution& sol) {

@@ -56,6 +56,8 @@ struct IslandReport {
   BusIdx worst_bus;               // model bus of the largest mismatch (invalid for a star point)
   std::string failure;
   std::vector<double> mismatch_history_mva;
+  std::vector<solver::Attempt> attempts;   // the Newton attempts of the first solve, in order
+  double max_load_scale = kNaN;            // on failure (when asked): largest solvable load factor
 };
 
 struct NetworkSolution {
@@ -78,7 +80,14 @@ struct NetworkSolution {
 struct SolveOptions {
   solver::PfOptions pf;
   bool dc = false;
+  // On failure, search the largest load scale at which the island still solves (a few more solves).
+  bool diagnose_load_scale = false;
 };
+
+// Text describing a failed or rescued solve: the attempts, per iteration mismatch, worst bus (id and
+// name), whether it was shrinking, and the largest solvable load scale when known. Empty when the
+// plain Newton method converged.
+std::string describe_attempts(const model::Network& net, const IslandReport& isl);
 
 // Builds the math models, solves every energised island and maps the results back.
 NetworkSolution solve_network(const model::Network& net, const SolveOptions& opt);

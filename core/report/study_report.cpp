@@ -520,7 +520,8 @@ std::string convergence_failure_text(const StudyReport& r) {
 std::string study_report_text(const StudyReport& r, const TextOptions& opt) {
   using A = TextTable::Align;
   std::string s;
-  s += fmt::format("lsflow run — scenario {}\n", quoted(r.scenario));
+  s += fmt::format("lsflow run — scenario {}{}\n", quoted(r.scenario),
+                   r.study_year > 0 ? fmt::format(", study year {}", r.study_year) : "");
   if (!r.scenario_file.empty()) s += fmt::format("  file      {}\n", r.scenario_file);
   if (!r.description.empty()) s += fmt::format("  about     {}\n", r.description);
   s += fmt::format("  network   {}{}: {}, {}, {}, {}, {}\n", r.network.empty() ? "(unnamed)" : r.network,
@@ -532,9 +533,8 @@ std::string study_report_text(const StudyReport& r, const TextOptions& opt) {
                    r.limits_file.empty() ? "" : " (" + r.limits_file + ")", compact(r.loading_limit_pct));
   const auto& c = r.convergence;
   if (!c.converged) {
-    s += fmt::format("  solution  {} power flow did NOT converge ({} iterations, largest mismatch {:.3g} MVA)\n\n",
+    s += fmt::format("  solution  {} power flow did NOT converge ({} iterations, largest mismatch {:.3g} MVA)\n",
                      c.dc ? "DC" : "AC", c.iterations, c.max_mismatch_mva);
-    s += convergence_failure_text(r);
     s += "\n" + verdict_line(r) + "\n";
     return s;
   }
@@ -774,7 +774,8 @@ json study_report_json(const StudyReport& r) {
   json j;
   j["format"] = "lsflow-study-report";
   j["version"] = 1;
-  j["scenario"] = {{"name", r.scenario}, {"file", r.scenario_file}, {"description", r.description}};
+  j["scenario"] = {
+      {"name", r.scenario}, {"file", r.scenario_file}, {"description", r.description}, {"study_year", r.study_year}};
   j["network"] = {{"name", r.network},           {"file", r.network_file},   {"buses", r.n_buses},
                   {"branches", r.n_branches},    {"trafos3w", r.n_trafos3w}, {"generators", r.n_generators},
                   {"loads", r.n_loads}};
@@ -890,6 +891,7 @@ StudyReport study_report_from_json(const json& j) {
     r.scenario = j.at("scenario").at("name").get<std::string>();
     r.scenario_file = j.at("scenario").value("file", "");
     r.description = j.at("scenario").value("description", "");
+    r.study_year = j.at("scenario").value("study_year", 0);
     const auto& n = j.at("network");
     r.network = n.value("name", "");
     r.network_file = n.value("file", "");

@@ -162,6 +162,7 @@ struct StudyReport {
   std::string scenario;                  // scenario name (the case's label in comparisons)
   std::string scenario_file;
   std::string description;
+  int study_year = 0;                    // 0 = not known
   std::string network;                   // network name
   std::string network_file;
   std::string limits;                    // limits name

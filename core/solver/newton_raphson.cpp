@@ -96,6 +96,8 @@ NewtonRaphson::NewtonRaphson(const Ybus& ybus, const std::vector<BusKind>& kind,
   }
 
   vm_.assign(n, 1.0);
+  vm_prev_.assign(n, 1.0);
+  va_prev_.assign(n, 0.0);
   va_.assign(n, 0.0);
   v_.assign(n, cplx(1.0, 0.0));
   u_.assign(n, cplx(1.0, 0.0));
@@ -253,6 +255,35 @@ void NewtonRaphson::update_voltage() {
   }
 }
 
+double NewtonRaphson::mismatch_norm2() const {
+  double s = 0.0;
+  for (double x : f_) s += x * x;
+  return std::sqrt(s);
+}
+
+double NewtonRaphson::evaluate_mismatch_sq(const std::vector<cplx>& sbus) {
+  evaluate_mismatch(sbus);
+  double s = 0.0;
+  for (double x : f_) s += x * x;
+  return std::isfinite(s) ? s : std::numeric_limits<double>::infinity();
+}
+
+void NewtonRaphson::apply_step(double mu) {
+  for (std::int32_t b = 0; b < n_bus_; ++b) {
+    const auto bi = static_cast<std::size_t>(b);
+    const auto ti = theta_idx_[bi];
+    if (ti < 0) continue;
+    va_[bi] = va_prev_[bi] - mu * dx_[static_cast<std::size_t>(ti)];
+    const auto vi = vm_idx_[bi];
+    if (vi >= 0) vm_[bi] = vm_prev_[bi] - mu * dx_[static_cast<std::size_t>(vi)];
+    double s = 0.0;
+    double c = 0.0;
+    ::sincos(va_[bi], &s, &c);
+    u_[bi] = cplx(c, s);
+    v_[bi] = vm_[bi] * u_[bi];
+  }
+}
+
 NrResult NewtonRaphson::solve(std::vector<cplx>& v, const std::vector<cplx>& sbus, const NrOptions& opt) {
   NrResult r;
   r.mismatch_history_pu.reserve(static_cast<std::size_t>(opt.max_iter) + 1);
@@ -265,7 +296,19 @@ NrResult NewtonRaphson::solve(std::vector<cplx>& v, const std::vector<cplx>& sbu
     ++it;
     factorize();
     solve_step();
-    update_voltage();
+    if (opt.line_search) {
+      const double f0 = mismatch_norm2();
+      vm_prev_ = vm_;
+      va_prev_ = va_;
+      double mu = 1.0;
+      apply_step(mu);
+      while (mu > 1.0 / 64 && !(std::sqrt(evaluate_mismatch_sq(sbus)) <= (1.0 - mu / 2) * f0)) {
+        mu /= 2;
+        apply_step(mu);
+      }
+    } else {
+      update_voltage();
+    }
     norm = evaluate(sbus);
     r.mismatch_history_pu.push_back(norm);
     converged = norm < opt.tol_pu;

@@ -11,6 +11,10 @@ namespace lsflow::solver {
 struct NrOptions {
   double tol_pu = 1e-8;   // ∞-norm of the power mismatch, per unit
   int max_iter = 10;      // MATPOWER's pf.nr.max_it
+  // Damped Newton: backtracking line search on ‖F‖₂ (Armijo: accept the step length μ when
+  // ‖F(x + μΔx)‖₂ ≤ (1 − μ/2)·‖F(x)‖₂, else halve μ, down to 1/64). Off for the plain method,
+  // which must take MATPOWER's steps.
+  bool line_search = false;
 };
 
 struct NrResult {
@@ -49,6 +53,7 @@ class NewtonRaphson {
   void load_state(const std::vector<cplx>& v);     // |V|, θ, V from a complex vector
   double evaluate(const std::vector<cplx>& sbus);  // I = Y·V, mismatch F, Jacobian values; returns ‖F‖∞
   double evaluate_mismatch(const std::vector<cplx>& sbus);  // I and F only; returns ‖F‖∞
+  double evaluate_mismatch_sq(const std::vector<cplx>& sbus);  // I and F only; returns ‖F‖₂²
   void factorize();                                // KLU refactor (factor the first time)
   void solve_step();                               // Δx into the step buffer
   void update_voltage();                           // θ, |V| += Δx; V from them
@@ -80,7 +85,11 @@ class NewtonRaphson {
   std::vector<double> vm_, va_;
   std::vector<cplx> v_, u_, i_;   // V, e^{jθ}, Ybus·V
   std::vector<double> f_, dx_;
+  std::vector<double> vm_prev_, va_prev_;   // line search: the state the step starts from
   std::int32_t worst_bus_ = -1;
+
+  void apply_step(double mu);   // θ, |V| = previous − μ·Δx (line search); V by sincos
+  double mismatch_norm2() const;
 };
 
 }  // namespace lsflow::solver

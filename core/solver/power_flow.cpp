@@ -25,7 +25,39 @@ double ms_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
 constexpr double kQViolationMvar = 5e-6;   // MATPOWER's opf.violation
+
+Attempt to_attempt(const char* method, const NrResult& r) {
+  return {method, r.converged, r.iterations, r.max_mismatch_pu, r.worst_bus, r.mismatch_history_pu};
+}
 }  // namespace
+
+bool Attempt::shrinking() const {
+  const auto& h = mismatch_history_pu;
+  if (h.size() < 2) return false;
+  const std::size_t k = std::min<std::size_t>(h.size() - 1, 3);
+  return h.back() < h[h.size() - 1 - k];
+}
+
+double find_max_load_scale(const MathModel& m, const PfOptions& opt, int steps) {
+  PfOptions o = opt;
+  o.enforce_q_limits = false;
+  auto solves = [&](double lambda) {
+    MathModel scaled = m;
+    for (auto& s : scaled.s_load_pu) s *= lambda;
+    for (auto& g : scaled.gens) g.p_pu *= lambda;
+    try {
+      return solve_ac(scaled, o).converged;
+    } catch (const std::exception&) {
+      return false;
+    }
+  };
+  double lo = 0.0, hi = 1.0;
+  for (int i = 0; i < steps; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    (solves(mid) ? lo : hi) = mid;
+  }
+  return lo;
+}
 
 void branch_flows(const MathModel& m, const std::vector<cplx>& v, std::vector<cplx>& s_from,
                   std::vector<cplx>& s_to) {
@@ -161,7 +193,37 @@ PfResult solve_ac(const MathModel& m, const PfOptions& opt) {
     NewtonRaphson nr(ybus, kind, opt.klu);
     r.times.analyze_ms += ms_since(t0);
     t0 = Clock::now();
+    const bool first_round = r.q_limit_rounds == 0;
+    std::vector<cplx> v_start = r.v;
     NrResult nr_r = nr.solve(r.v, sbus, nr_opt);
+    if (first_round) r.attempts.push_back(to_attempt("newton", nr_r));
+    if (!nr_r.converged && first_round && opt.fallbacks) {
+      // A DC power flow gives angles that respect the network's P flows; magnitudes stay at the
+      // set-points (PV, Ref) or the start values.
+      std::vector<cplx> v_dc = v_start;
+      bool have_dc = true;
+      try {
+        const auto dc = solve_dc(m, opt.klu);
+        for (std::size_t i = 0; i < n; ++i) v_dc[i] = std::polar(std::abs(v_start[i]) > 0 ? std::abs(v_start[i]) : 1.0, dc.va_rad[i]);
+      } catch (const std::exception&) {
+        have_dc = false;
+      }
+      if (have_dc) {
+        r.v = v_dc;
+        nr_r = nr.solve(r.v, sbus, nr_opt);
+        r.iterations += r.attempts.back().iterations;
+        r.attempts.push_back(to_attempt("newton from DC start", nr_r));
+      }
+      if (!nr_r.converged) {
+        r.v = have_dc ? v_dc : v_start;
+        NrOptions damped = nr_opt;
+        damped.line_search = true;
+        damped.max_iter = 3 * nr_opt.max_iter;
+        nr_r = nr.solve(r.v, sbus, damped);
+        r.iterations += r.attempts.back().iterations;
+        r.attempts.push_back(to_attempt(have_dc ? "damped newton from DC start" : "damped newton", nr_r));
+      }
+    }
     r.times.iterate_ms += ms_since(t0);
     r.iterations += nr_r.iterations;
     r.max_mismatch_pu = nr_r.max_mismatch_pu;

@@ -13,7 +13,23 @@ struct PfOptions {
   int max_iter = 10;
   bool flat_start = false;        // 1∠0 instead of the case file's voltages (set-points still apply)
   bool enforce_q_limits = false;  // MATPOWER pf.enforce_q_lims = 1
+  // When plain Newton fails: retry from a DC power-flow start, then with a damped Newton (line
+  // search, up to 3×max_iter iterations) from that start. Off: fail after the plain attempt.
+  bool fallbacks = true;
   KluSolver::Settings klu{};
+};
+
+// One try of the Newton method within a solve.
+struct Attempt {
+  std::string method;           // "newton", "newton from DC start", "damped newton from DC start"
+  bool converged = false;
+  int iterations = 0;
+  double max_mismatch_pu = 0.0;
+  std::int32_t worst_bus = -1;
+  std::vector<double> mismatch_history_pu;
+  // Whether ‖F‖∞ went down over the last iterations (a slowly converging case may deserve more
+  // iterations; a growing one is diverging).
+  [[nodiscard]] bool shrinking() const;
 };
 
 struct PhaseTimes {
@@ -35,6 +51,7 @@ struct PfResult {
   std::vector<BusKind> kind;       // final bus kinds
   std::vector<std::uint8_t> gen_at_limit;  // 1 where the Q-limit loop fixed the unit at a limit
   int q_limit_rounds = 0;
+  std::vector<Attempt> attempts;   // of the first solve (later Q-limit rounds start warm)
   std::string failure;             // why, when not converged (infeasible Q limits, …)
   PhaseTimes times;
 };
@@ -53,6 +70,11 @@ void generator_outputs(const MathModel& m, const Ybus& ybus, const std::vector<c
 // Branch flows at both ends, per unit: S_from = V_f·conj(yff·V_f + yft·V_t), S_to likewise.
 void branch_flows(const MathModel& m, const std::vector<cplx>& v, std::vector<cplx>& s_from,
                   std::vector<cplx>& s_to);
+
+// The largest factor λ ∈ [0, 1] by which every load and every generator's P can be scaled with the
+// power flow still solving (bisection to 1/2^steps, each trial with the fallback chain). Used to say
+// "the load is simply too high" when a case fails. Returns 0 when even λ = 1/2^steps fails.
+double find_max_load_scale(const MathModel& m, const PfOptions& opt, int steps = 10);
 
 struct DcResult {
   std::vector<double> va_rad;      // per math bus

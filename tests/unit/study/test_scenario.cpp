@@ -689,3 +689,141 @@ TEST_CASE("build_network reports a missing network file at the scenario's networ
   CHECK(e.loc().line == 2);
   CHECK_THAT(e.message(), Contains("no_such_grid.yaml\" not found"));
 }
+
+// ---------------------------------------------------------------------------------------------------
+// End to end: a network file in lsflow's format, read by build_network
+
+TEST_CASE("build_network reads the network file and applies the scenario", "[scenario][e2e]") {
+  const auto s = study::read_scenario(data("e2e.yaml"));
+  study::ApplySummary sum;
+  const model::Network net = study::build_network(s, sum);
+  CHECK(gen_named(net, "Coal2").in_service);
+  CHECK(gen_named(net, "WindB").in_service);
+  CHECK(gen_named(net, "WindC").in_service);
+  // `L_AB` has two circuits: the outage takes both.
+  CHECK_FALSE(branch_named(net, "L_AB_c1").in_service);
+  CHECK_FALSE(branch_named(net, "L_AB_c2").in_service);
+  CHECK(branch_named(net, "L_AC").in_service);
+  CHECK(load_named(net, "Res_C").p_mw == Approx(20 * std::pow(1.075, 9)));
+  CHECK(load_named(net, "Ind_C").p_mw == Approx(10 * std::pow(1.145, 9)));
+  CHECK(load_named(net, "Ind_C").q_mvar == Approx(10 * std::tan(std::acos(0.9)) * std::pow(1.145, 9)));
+  CHECK(gen_named(net, "WindB").p_mw == Approx(135));
+  CHECK(gen_named(net, "WindC").p_mw == Approx(45));
+  CHECK(gen_named(net, "HydroC").p_mw == Approx(2.5));
+  CHECK(gen_named(net, "Grid").vg_pu == 1.02);
+  CHECK(net.bus(*net.find_bus_by_name("Src220")).vm_pu == 1.02);
+  // WindC regulates voltage: its bus became PV when it entered service.
+  CHECK(net.bus(*net.find_bus_by_name("C110")).type == model::BusType::PV);
+  CHECK(net.bus(*net.find_bus_by_name("B110")).type == model::BusType::PV);
+  CHECK(sum.switched_in == std::vector<std::string>{"Coal2", "WindB", "WindC"});
+  CHECK(sum.switched_out == std::vector<std::string>{"L_AB_c1", "L_AB_c2"});
+  CHECK(sum.load_before_mw == Approx(38));
+  CHECK(sum.load_after_mw == Approx(net.total_load_mw()));
+}
+
+TEST_CASE("build_network: a name missing from the network file is an error at the scenario's line",
+          "[scenario][e2e][errors]") {
+  Scratch tmp;
+  const auto p = tmp.write("e2e_child.yaml", "extends: " + data("e2e.yaml") +
+                                                 "\ndispatch:\n  p_mw_by_name: {Coal1: 60, Coal3: 50}\n");
+  const auto s = study::read_scenario(p);
+  const auto e = input_error([&] { (void)study::build_network(s); });
+  CHECK(e.loc().file == p);
+  CHECK(e.loc().line == 3);
+  CHECK_THAT(e.message(), Contains("no element named \"Coal3\""));
+  CHECK_THAT(e.message(), Contains("did you mean 'Coal1'?"));
+  const auto p2 = tmp.write("e2e_pmin.yaml", "extends: " + data("e2e.yaml") +
+                                                 "\ndispatch:\n  p_mw_by_name: {Coal1: 40}\n");
+  const auto e2 = input_error([&] { (void)study::build_network(study::read_scenario(p2)); });
+  CHECK(e2.loc().line == 3);
+  CHECK_THAT(e2.message(), Contains("below its pmin_mw of 55 MW"));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The shipped Lạng Sơn scenarios: every name must exist in networks/langson/grid.yaml
+
+namespace {
+
+fs::path langson_dir() { return test::source_dir() / "networks" / "langson"; }
+
+struct Built {
+  study::Scenario scenario;
+  model::Network net;
+  study::ApplySummary summary;
+};
+
+Built build_langson(const std::string& file) {
+  Built b;
+  b.scenario = study::read_scenario((langson_dir() / "scenarios" / file).string());
+  b.net = study::build_network(b.scenario, b.summary);
+  return b;
+}
+
+double in_service_mw(const model::Network& net, model::GenKind kind, bool installed) {
+  double s = 0.0;
+  for (const auto& g : net.generators)
+    if (g.kind == kind && g.in_service) s += installed ? g.installed_mw : g.p_mw;
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("every shipped scenario reads and builds against grid.yaml", "[scenario][langson]") {
+  std::vector<std::string> files;
+  for (const auto& e : fs::directory_iterator(langson_dir() / "scenarios"))
+    if (e.path().extension() == ".yaml") files.push_back(e.path().filename().string());
+  std::sort(files.begin(), files.end());
+  CHECK(files.size() >= 14);
+  for (const auto& f : files) {
+    INFO(f);
+    const Built b = build_langson(f);
+    CHECK(b.scenario.name + ".yaml" == f);
+    CHECK_FALSE(b.scenario.description.empty());
+    CHECK(b.summary.warnings.empty());
+    const auto limits = study::scenario_limits(b.scenario);
+    for (const auto& bus : b.net.buses) CHECK(limits.find_band(bus.base_kv, study::Operation::N1).has_value());
+  }
+}
+
+TEST_CASE("shipped scenarios: base year, growth and the wind series", "[scenario][langson]") {
+  using model::GenKind;
+  const Built peak = build_langson("base-peak.yaml");
+  CHECK(peak.net.total_load_mw() == Approx(230));                 // README calibration
+  CHECK(peak.summary.switched_in.empty());                          // the network file as it is
+  CHECK(in_service_mw(peak.net, GenKind::Wind, true) == 0);
+  CHECK(in_service_mw(peak.net, GenKind::Thermal, false) == Approx(100));
+
+  const Built light = build_langson("base-light.yaml");
+  CHECK(light.net.total_load_mw() == Approx(0.35 * 180 + 0.60 * 50));   // 93 MW, 40 % of the peak
+
+  const Built g2030 = build_langson("growth-2030-peak.yaml");
+  const double expected_2030 = 180 * std::pow(1.075, 9) + 34 * std::pow(1.145, 9) + 16 * std::pow(1.20, 9);
+  CHECK(g2030.net.total_load_mw() == Approx(expected_2030));
+  CHECK(gen_named(g2030.net, "NaDuong2").in_service);
+  CHECK(gen_named(g2030.net, "Hydro_BanLai").in_service);
+  CHECK(in_service_mw(g2030.net, GenKind::Thermal, false) == Approx(200));
+
+  struct Wind {
+    const char* file;
+    double installed_mw;
+  };
+  for (const Wind w : {Wind{"wind-0-light.yaml", 0}, Wind{"wind-1444-light.yaml", 1444},
+                       Wind{"wind-3570-light.yaml", 3570}, Wind{"wind-4696-light.yaml", 4696},
+                       Wind{"wind-0-peak.yaml", 0}, Wind{"wind-1444-peak.yaml", 1444},
+                       Wind{"wind-3570-peak.yaml", 3570}, Wind{"wind-4696-peak.yaml", 4696}}) {
+    INFO(w.file);
+    const Built b = build_langson(w.file);
+    CHECK(*b.scenario.study_year.value == 2030);
+    CHECK(in_service_mw(b.net, GenKind::Wind, true) == Approx(w.installed_mw));
+    CHECK(in_service_mw(b.net, GenKind::Wind, false) == Approx(0.9 * w.installed_mw));
+    const bool is_light = std::string(w.file).find("light") != std::string::npos;
+    CHECK(b.net.total_load_mw() == Approx(is_light ? build_langson("growth-2030-light.yaml").net.total_load_mw()
+                                                   : expected_2030));
+  }
+
+  const Built nd_in = build_langson("naduong2-in.yaml");
+  const Built nd_out = build_langson("naduong2-out.yaml");
+  CHECK(gen_named(nd_in.net, "NaDuong2").in_service);
+  CHECK_FALSE(gen_named(nd_out.net, "NaDuong2").in_service);
+  CHECK(nd_in.net.total_load_mw() == Approx(nd_out.net.total_load_mw()));
+}

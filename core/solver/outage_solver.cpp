@@ -1,0 +1,400 @@
+// Post-contingency power flow from the base case, keeping the base-case factorisation.
+//
+// Taking branch k (from f to t) out changes four Ybus values by −(yff, yft, ytf, ytt) and nothing else,
+// so the pattern is kept (explicit zeros). The Newton Jacobian is linear in Ybus at fixed V (see
+// newton_raphson.hpp: each Ybus term y_ik contributes through t = V_i·conj(y_ik·V_k), and the diagonal
+// corrections through S_i = V_i·conj(I_i), I linear in Y), so at the base voltages V0
+//     J1 = J(V0, Y − ΔY) = J0 + ΔJ,
+// where ΔJ is the same fill applied to the four removed terms alone, and lives in the rows ΔP, ΔQ of
+// buses f and t and the columns θ, |V| of f and t: ΔJ = E_r·D·E_cᵀ with D at most 4×4 (E_r, E_c pick
+// the rows and columns that are unknowns; the reference and PV buses drop some). With J0 = L·U from the
+// base case (kept), Sherman–Morrison–Woodbury gives J1⁻¹ without refactoring:
+//     J1⁻¹·b = x0 − Z·D·M⁻¹·(E_cᵀ·x0),   x0 = J0⁻¹·b,  Z = J0⁻¹·E_r (≤ 4 solves),  M = I + E_cᵀ·Z·D.
+// The post-contingency flow is then solved by the chord method with J1 (the Jacobian of Newton's first
+// step, held fixed): each step is one mismatch evaluation and one solve with the base factors, which on
+// large cases costs a fraction of a refactorisation. It converges linearly, fast because the start is
+// close. When a step fails to cut the mismatch by `chord_rate`, plain Newton (refactoring every step,
+// pivot order of J0) takes over from where the chord left off, or from the base voltages if the chord
+// made things worse; afterwards J0 is factorised again, so the next outage starts from the same state
+// and results never depend on the order outages are solved in. Convergence is judged as in
+// NewtonRaphson (∞-norm of ΔS below tol), so the answer is a power-flow solution to the same tolerance
+// as a fresh solve of the modified case.
+//
+// A generator outage changes only Sbus (the unit's S is no longer injected; the reference unit picks up
+// its P as in any power flow): ΔJ = 0, the chord runs with J0 itself. If the unit was the last one at a
+// PV or reference bus, that bus becomes PQ (and another bus the reference, MATPOWER's bustypes): the
+// Jacobian pattern changes, so a fresh NewtonRaphson is built for that outage (a minority of cases).
+//
+// Ybus values are restored bit for bit after each outage: y ← y + (y_base − y), repeated while it differs
+// (x − a + a need not give back x in floating point; the second round is exact by Sterbenz's lemma).
+#include "solver/outage_solver.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include <Eigen/Dense>
+
+#include "common/errors.hpp"
+
+namespace lsflow::solver {
+
+struct OutageSolver::SmallLu {
+  using Mat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, 0, kMaxRank, kMaxRank>;
+  using Vec = Eigen::Matrix<double, Eigen::Dynamic, 1, 0, kMaxRank, 1>;
+  Eigen::PartialPivLU<Mat> lu{kMaxRank};
+  Vec rhs{kMaxRank};
+  Vec sol{kMaxRank};
+};
+
+OutageSolver::OutageSolver(const MathModel& m, const std::vector<BusKind>& kind, const std::vector<cplx>& v_base,
+                           const OutageOptions& opt)
+    : m_(&m), opt_(opt), ybus_(m), kind_base_(kind), kind_(kind), lu_(std::make_unique<SmallLu>()) {
+  n_bus_ = m.n_bus();
+  const auto n = static_cast<std::size_t>(n_bus_);
+  const auto& y = ybus_.matrix();
+  y_base_.assign(y.valuePtr(), y.valuePtr() + y.nonZeros());
+
+  // Unknowns and equations in NewtonRaphson's order: θ of [pv; pq], then |V| of pq.
+  theta_idx_.assign(n, -1);
+  vm_idx_.assign(n, -1);
+  std::int32_t next = 0;
+  for (std::size_t b = 0; b < n; ++b)
+    if (kind[b] == BusKind::PV) theta_idx_[b] = next++;
+  for (std::size_t b = 0; b < n; ++b)
+    if (kind[b] == BusKind::PQ) theta_idx_[b] = next++;
+  for (std::size_t b = 0; b < n; ++b)
+    if (kind[b] == BusKind::PQ) vm_idx_[b] = next++;
+  n_eq_ = next;
+
+  unit_ptr_.assign(n + 1, 0);
+  for (const auto& g : m.gens) ++unit_ptr_[static_cast<std::size_t>(g.bus) + 1];
+  for (std::size_t b = 0; b < n; ++b) unit_ptr_[b + 1] += unit_ptr_[b];
+  unit_list_.resize(m.gens.size());
+  {
+    std::vector<std::int32_t> fill(unit_ptr_.begin(), unit_ptr_.end() - 1);
+    for (std::size_t g = 0; g < m.gens.size(); ++g)
+      unit_list_[static_cast<std::size_t>(fill[static_cast<std::size_t>(m.gens[g].bus)]++)] = static_cast<std::int32_t>(g);
+  }
+
+  v_base_ = v_base;
+  vm_base_.resize(n);
+  va_base_.resize(n);
+  for (std::size_t b = 0; b < n; ++b) {
+    vm_base_[b] = std::abs(v_base[b]);
+    va_base_[b] = std::arg(v_base[b]);
+  }
+  make_sbus(m, {}, sbus_base_);
+
+  nr_ = std::make_unique<NewtonRaphson>(ybus_, kind, opt.klu);
+  for (std::int32_t c = 0; c < n_eq_; ++c) {
+    const auto b = static_cast<std::size_t>(nr_->bus_of_column(c));
+    if (theta_idx_[b] != c && vm_idx_[b] != c) throw std::logic_error("OutageSolver: unknown order differs from NewtonRaphson's");
+  }
+  if (n_eq_ > 0) {
+    nr_->load_state(v_base_);
+    nr_->evaluate(sbus_base_);
+    j0_ = nr_->jac_values();
+    nr_->klu().factor(j0_.data());
+  }
+
+  gen_out_.assign(m.gens.size(), 0);
+  gens_marked_.reserve(m.gens.size());
+  v_ = v_base_;
+  vm_ = vm_base_;
+  va_ = va_base_;
+  sbus_ = sbus_base_;
+  i_.assign(n, cplx{});
+  f_.assign(static_cast<std::size_t>(n_eq_), 0.0);
+  x_.assign(static_cast<std::size_t>(n_eq_), 0.0);
+  z_.assign(static_cast<std::size_t>(kMaxRank) * static_cast<std::size_t>(n_eq_), 0.0);
+  zd_.assign(static_cast<std::size_t>(kMaxRank) * static_cast<std::size_t>(n_eq_), 0.0);
+}
+
+OutageSolver::~OutageSolver() = default;
+
+void OutageSolver::set_injections_and_start(std::span<const std::int32_t> gens_out) {
+  for (auto g : gens_marked_) gen_out_[static_cast<std::size_t>(g)] = 0;
+  gens_marked_.clear();
+  std::copy(sbus_base_.begin(), sbus_base_.end(), sbus_.begin());
+  std::copy(v_base_.begin(), v_base_.end(), v_.begin());
+  std::copy(vm_base_.begin(), vm_base_.end(), vm_.begin());
+  std::copy(va_base_.begin(), va_base_.end(), va_.begin());
+  pattern_changed_ = false;
+  for (auto g : gens_out) {
+    gen_out_[static_cast<std::size_t>(g)] = 1;
+    gens_marked_.push_back(g);
+  }
+  for (auto g : gens_out) {
+    const auto b = static_cast<std::size_t>(m_->gens[static_cast<std::size_t>(g)].bus);
+    // Injection as make_sbus builds it for the reduced unit set: −load, then the units in list order.
+    cplx s = -m_->s_load_pu[b];
+    std::int32_t last_in = -1;
+    for (auto p = unit_ptr_[b]; p < unit_ptr_[b + 1]; ++p) {
+      const auto u = static_cast<std::size_t>(unit_list_[static_cast<std::size_t>(p)]);
+      if (gen_out_[u]) continue;
+      s += cplx(m_->gens[u].p_pu, m_->gens[u].q_pu);
+      last_in = static_cast<std::int32_t>(u);
+    }
+    sbus_[b] = s;
+    if (kind_base_[b] == BusKind::PQ) continue;
+    if (last_in < 0) {
+      pattern_changed_ = true;   // the bus lost its last voltage-controlling unit
+      continue;
+    }
+    // The last-listed unit sets the voltage (as in solve_ac / MATPOWER).
+    const auto last_base = unit_list_[static_cast<std::size_t>(unit_ptr_[b + 1] - 1)];
+    if (last_base != last_in) {
+      vm_[b] = m_->gens[static_cast<std::size_t>(last_in)].vg_pu;
+      v_[b] = std::polar(vm_[b], va_[b]);
+    }
+  }
+}
+
+void OutageSolver::restore_branch(std::int32_t b) {
+  const auto& pos = ybus_.branch_pos(static_cast<std::size_t>(b));
+  const cplx* y = ybus_.matrix().valuePtr();
+  for (int round = 0; round < 4; ++round) {
+    MathBranch d;
+    d.yff = y_base_[static_cast<std::size_t>(pos[0])] - y[pos[0]];
+    d.yft = y_base_[static_cast<std::size_t>(pos[1])] - y[pos[1]];
+    d.ytf = y_base_[static_cast<std::size_t>(pos[2])] - y[pos[2]];
+    d.ytt = y_base_[static_cast<std::size_t>(pos[3])] - y[pos[3]];
+    if (d.yff == cplx{} && d.yft == cplx{} && d.ytf == cplx{} && d.ytt == cplx{}) return;
+    ybus_.add_branch(d, static_cast<std::size_t>(b), 1.0);
+  }
+  // Not reached in practice (round 2 is exact); rebuild rather than keep a drifted matrix.
+  ybus_ = Ybus(*m_);
+}
+
+double OutageSolver::mismatch() {
+  const auto& y = ybus_.matrix();
+  const auto* outer = y.outerIndexPtr();
+  const auto* inner = y.innerIndexPtr();
+  const cplx* yv = y.valuePtr();
+  std::fill(i_.begin(), i_.end(), cplx{});
+  for (std::int32_t k = 0; k < n_bus_; ++k) {
+    const cplx vk = v_[static_cast<std::size_t>(k)];
+    for (auto p = outer[k]; p < outer[k + 1]; ++p) i_[static_cast<std::size_t>(inner[p])] += yv[p] * vk;
+  }
+  double norm = 0.0;
+  std::int32_t worst = -1;
+  for (std::int32_t b = 0; b < n_bus_; ++b) {
+    const auto bi = static_cast<std::size_t>(b);
+    const auto ti = theta_idx_[bi];
+    if (ti < 0) continue;
+    const cplx mis = v_[bi] * std::conj(i_[bi]) - sbus_[bi];
+    f_[static_cast<std::size_t>(ti)] = mis.real();
+    if (!(std::abs(mis.real()) <= norm)) { norm = std::abs(mis.real()); worst = b; }   // also catches NaN
+    const auto vi = vm_idx_[bi];
+    if (vi < 0) continue;
+    f_[static_cast<std::size_t>(vi)] = mis.imag();
+    if (!(std::abs(mis.imag()) <= norm)) { norm = std::abs(mis.imag()); worst = b; }
+  }
+  sol_.worst_bus = worst;
+  return norm;
+}
+
+bool OutageSolver::prepare_correction(std::span<const std::int32_t> branches_out) {
+  n_rows_ = n_cols_ = 0;
+  constexpr int kMaxBus = kMaxRank / 2;
+  std::int32_t bus[kMaxBus];
+  int nb = 0;
+  auto local = [&](std::int32_t b) {
+    for (int i = 0; i < nb; ++i)
+      if (bus[i] == b) return i;
+    if (nb == kMaxBus) return -1;
+    bus[nb] = b;
+    return nb++;
+  };
+  double dj[kMaxRank][kMaxRank] = {};
+  cplx di[kMaxBus] = {};
+  for (auto k : branches_out) {
+    const auto& br = m_->branches[static_cast<std::size_t>(k)];
+    const int lf = local(br.from), lt = local(br.to);
+    if (lf < 0 || lt < 0) return false;
+    // ΔJ from one removed term Δy at (i, k): the fill of NewtonRaphson::evaluate with y → Δy.
+    auto add = [&](int li, int lk, cplx dy) {
+      const auto bi = static_cast<std::size_t>(bus[li]), bk = static_cast<std::size_t>(bus[lk]);
+      const cplx a = dy * v_base_[bk];
+      const cplx t = v_base_[bi] * std::conj(a);
+      di[li] += a;
+      const double inv_vm = 1.0 / vm_base_[bk];
+      dj[2 * li][2 * lk] += t.imag();
+      dj[2 * li + 1][2 * lk] -= t.real();
+      dj[2 * li][2 * lk + 1] += t.real() * inv_vm;
+      dj[2 * li + 1][2 * lk + 1] += t.imag() * inv_vm;
+    };
+    add(lf, lf, -br.yff);
+    add(lf, lt, -br.yft);
+    add(lt, lf, -br.ytf);
+    add(lt, lt, -br.ytt);
+  }
+  for (int li = 0; li < nb; ++li) {   // diagonal corrections with ΔS_i = V_i·conj(ΔI_i)
+    const auto bi = static_cast<std::size_t>(bus[li]);
+    const cplx ds = v_base_[bi] * std::conj(di[li]);
+    const double inv_vm = 1.0 / vm_base_[bi];
+    dj[2 * li][2 * li] -= ds.imag();
+    dj[2 * li + 1][2 * li] += ds.real();
+    dj[2 * li][2 * li + 1] += ds.real() * inv_vm;
+    dj[2 * li + 1][2 * li + 1] += ds.imag() * inv_vm;
+  }
+  // Local index 2i is (ΔP_i | θ_i), 2i+1 is (ΔQ_i | |V_i|); keep those that are equations/unknowns.
+  int local_row[kMaxRank], local_col[kMaxRank];
+  for (int l = 0; l < 2 * nb; ++l) {
+    const auto bi = static_cast<std::size_t>(bus[l / 2]);
+    const auto g = (l % 2 == 0) ? theta_idx_[bi] : vm_idx_[bi];
+    if (g < 0) continue;
+    rows_[n_rows_] = g;
+    local_row[n_rows_++] = l;
+    cols_[n_cols_] = g;
+    local_col[n_cols_++] = l;
+  }
+  if (n_rows_ == 0) return true;   // the change touches no equation: J1 = J0
+
+  const auto n = static_cast<std::size_t>(n_eq_);
+  for (int j = 0; j < n_rows_; ++j) {
+    double* z = z_.data() + static_cast<std::size_t>(j) * n;
+    std::fill(z, z + n, 0.0);
+    z[rows_[j]] = 1.0;
+    nr_->klu().solve(z);
+  }
+  // ZD = Z·D (n × c) and M = I + (E_cᵀZ)·D (c × c).
+  SmallLu::Mat mm(n_cols_, n_cols_);   // fixed maximum size: on the stack
+  for (int c = 0; c < n_cols_; ++c) {
+    double* zd = zd_.data() + static_cast<std::size_t>(c) * n;
+    std::fill(zd, zd + n, 0.0);
+    for (int j = 0; j < n_rows_; ++j) {
+      const double d = dj[local_row[j]][local_col[c]];
+      if (d == 0.0) continue;
+      const double* z = z_.data() + static_cast<std::size_t>(j) * n;
+      for (std::size_t e = 0; e < n; ++e) zd[e] += z[e] * d;
+    }
+  }
+  for (int r = 0; r < n_cols_; ++r)
+    for (int c = 0; c < n_cols_; ++c)
+      mm(r, c) = (r == c ? 1.0 : 0.0) + zd_[static_cast<std::size_t>(c) * n + static_cast<std::size_t>(cols_[r])];
+  lu_->lu.compute(mm);
+  const double rc = lu_->lu.rcond();
+  return std::isfinite(rc) && rc > 1e-12;
+}
+
+void OutageSolver::chord_step(bool corrected) {
+  std::copy(f_.begin(), f_.end(), x_.begin());
+  nr_->klu().solve(x_.data());
+  if (corrected && n_rows_ > 0) {
+    const auto n = static_cast<std::size_t>(n_eq_);
+    auto& rhs = lu_->rhs;
+    rhs.resize(n_cols_);
+    for (int c = 0; c < n_cols_; ++c) rhs(c) = x_[static_cast<std::size_t>(cols_[c])];
+    lu_->sol = lu_->lu.solve(rhs);
+    for (int c = 0; c < n_cols_; ++c) {
+      const double s = lu_->sol(c);
+      const double* zd = zd_.data() + static_cast<std::size_t>(c) * n;
+      for (std::size_t e = 0; e < n; ++e) x_[e] -= zd[e] * s;
+    }
+  }
+  for (std::int32_t b = 0; b < n_bus_; ++b) {
+    const auto bi = static_cast<std::size_t>(b);
+    const auto ti = theta_idx_[bi];
+    if (ti < 0) continue;
+    va_[bi] -= x_[static_cast<std::size_t>(ti)];
+    const auto vi = vm_idx_[bi];
+    if (vi >= 0) vm_[bi] -= x_[static_cast<std::size_t>(vi)];
+    double s = 0.0, c = 0.0;
+    ::sincos(va_[bi], &s, &c);
+    v_[bi] = cplx(vm_[bi] * c, vm_[bi] * s);
+  }
+}
+
+void OutageSolver::newton(bool from_start) {
+  if (from_start) {
+    // Back to the start point (set-points of the units still in).
+    std::copy(v_base_.begin(), v_base_.end(), v_.begin());
+    for (auto g : gens_marked_) {
+      const auto b = static_cast<std::size_t>(m_->gens[static_cast<std::size_t>(g)].bus);
+      if (kind_base_[b] == BusKind::PQ) continue;
+      for (auto p = unit_ptr_[b + 1] - 1; p >= unit_ptr_[b]; --p) {
+        const auto u = static_cast<std::size_t>(unit_list_[static_cast<std::size_t>(p)]);
+        if (gen_out_[u]) continue;
+        v_[b] = std::polar(m_->gens[u].vg_pu, va_base_[b]);
+        break;
+      }
+    }
+  }
+  try {
+    const NrResult r = nr_->solve(v_, sbus_, NrOptions{opt_.tol_pu, opt_.max_iter});
+    sol_.newton_iterations = r.iterations;
+    sol_.converged = r.converged;
+    sol_.max_mismatch_pu = r.max_mismatch_pu;
+    sol_.worst_bus = r.worst_bus;
+  } catch (const SingularMatrix& e) {
+    sol_.singular = true;
+    sol_.converged = false;
+    sol_.worst_bus = e.math_bus;
+    sol_.max_mismatch_pu = std::numeric_limits<double>::infinity();
+  }
+  // Newton refactored with the outage's values: put J0's factors back (same pivots as at construction).
+  nr_->klu().factor(j0_.data());
+}
+
+const OutageSolution& OutageSolver::solve(std::span<const std::int32_t> branches_out,
+                                          std::span<const std::int32_t> gens_out) {
+  sol_ = OutageSolution{};
+  set_injections_and_start(gens_out);
+  for (auto b : branches_out) ybus_.add_branch(m_->branches[static_cast<std::size_t>(b)], static_cast<std::size_t>(b), -1.0);
+
+  if (pattern_changed_) {
+    sol_.pattern_changed = true;
+    if (!assign_bus_kinds(*m_, m_->bus_kind, gen_out_, kind_)) {
+      sol_.no_reference = true;
+    } else {
+      // Set-points of every voltage-controlling unit, as solve_ac starts.
+      for (std::size_t g = 0; g < m_->gens.size(); ++g) {
+        const auto b = static_cast<std::size_t>(m_->gens[g].bus);
+        if (gen_out_[g] || kind_[b] == BusKind::PQ) continue;
+        const double mag = std::abs(v_[b]);
+        v_[b] = mag > 0 ? v_[b] * (m_->gens[g].vg_pu / mag) : cplx(m_->gens[g].vg_pu, 0.0);
+      }
+      try {
+        NewtonRaphson nr(ybus_, kind_, opt_.klu);
+        const NrResult r = nr.solve(v_, sbus_, NrOptions{opt_.tol_pu, opt_.max_iter});
+        sol_.newton_iterations = r.iterations;
+        sol_.converged = r.converged;
+        sol_.max_mismatch_pu = r.max_mismatch_pu;
+        sol_.worst_bus = r.worst_bus;
+      } catch (const SingularMatrix& e) {
+        sol_.singular = true;
+        sol_.worst_bus = e.math_bus;
+        sol_.max_mismatch_pu = std::numeric_limits<double>::infinity();
+      }
+    }
+  } else if (n_eq_ == 0) {
+    sol_.converged = true;
+  } else {
+    bool corrected = !branches_out.empty();
+    const bool chord_ok = !corrected || prepare_correction(branches_out);
+    corrected = corrected && n_rows_ > 0;
+    double norm = chord_ok ? mismatch() : std::numeric_limits<double>::infinity();
+    const double norm0 = norm;
+    bool done = chord_ok && norm < opt_.tol_pu;
+    while (chord_ok && !done && std::isfinite(norm) && sol_.chord_iterations < opt_.max_chord_iter) {
+      chord_step(corrected);
+      ++sol_.chord_iterations;
+      const double prev = norm;
+      norm = mismatch();
+      if (norm < opt_.tol_pu) done = true;
+      else if (!(norm <= opt_.chord_rate * prev)) break;
+    }
+    if (done) {
+      sol_.converged = true;
+      sol_.max_mismatch_pu = norm;
+    } else {
+      newton(!(chord_ok && std::isfinite(norm) && norm < norm0));
+    }
+  }
+  for (auto b : branches_out) restore_branch(b);
+  return sol_;
+}
+
+}  // namespace lsflow::solver
