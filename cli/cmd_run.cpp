@@ -40,6 +40,7 @@ report::SolveOptions solve_options(const Args& args) {
   report::SolveOptions opt;
   opt.pf.flat_start = args.flag("--flat-start");
   opt.pf.enforce_q_limits = args.flag("--enforce-q-limits");
+  opt.diagnose_load_scale = true;   // on failure only: how far the load is from solvable
   return opt;
 }
 
@@ -77,6 +78,7 @@ int cmd_run(const std::vector<std::string>& argv) {
   else
     std::fputs(report::study_report_text(r, text).c_str(), stdout);
 
+  std::fflush(stdout);   // the report before the diagnosis, also when both go to one pipe
   const auto out = args.value("--out");
   if (!r.converged()) {
     std::fputs(report::convergence_failure_text(r).c_str(), stderr);

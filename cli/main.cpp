@@ -18,6 +18,12 @@ commands:
         AC (or DC) power flow of a MATPOWER .m case or an lsflow network .yaml file. When plain
         Newton-Raphson fails, a DC start and a damped Newton are tried; if all fail, the largest
         solvable load scale is reported.
+  run SCENARIO [--out DIR] [--format text|json] [--top N] [--flat-start] [--enforce-q-limits]
+        Solve a study scenario; report generation by kind, import/export, losses, the most loaded
+        elements, buses outside their band and a VERDICT line (exit 0 even with violations).
+  compare A B [C...] [--out DIR] [--format text|json] [--top N] [--show-unchanged] [--flat-start]
+          [--enforce-q-limits]
+        Compare scenarios (or folders written by run --out) by element name, A the base.
 
 exit status: 0 converged, 2 bad input or options, 3 did not converge.
 )";

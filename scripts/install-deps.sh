@@ -6,6 +6,7 @@ packages=(
   libeigen3-dev libsuitesparse-dev libboost-graph-dev
   libspdlog-dev libfmt-dev libyaml-cpp-dev nlohmann-json3-dev libtbb-dev
   catch2 libbenchmark-dev
+  clang libclang-rt-14-dev
 )
 missing=()
 for p in "${packages[@]}"; do

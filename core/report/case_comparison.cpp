@@ -2,6 +2,7 @@
 #include "report/case_comparison.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -23,6 +24,7 @@ std::string_view to_string(ViolationType t) {
     case ViolationType::Undervoltage: return "undervoltage";
     case ViolationType::Overvoltage: return "overvoltage";
     case ViolationType::Unsupplied: return "unsupplied";
+    case ViolationType::QLimit: return "q_limit";
   }
   return "overload";
 }
@@ -44,6 +46,7 @@ std::string_view ViolationChange::unit() const {
     case ViolationType::Undervoltage:
     case ViolationType::Overvoltage: return "pu";
     case ViolationType::Unsupplied: return "";
+    case ViolationType::QLimit: return "Mvar";
   }
   return "";
 }
@@ -74,6 +77,10 @@ std::map<Key, Found> violations_of(const StudyReport& r) {
   for (const auto& d : r.deenergised)
     for (const auto& b : d.buses)
       out[{ViolationType::Unsupplied, b}] = Found{ViolationType::Unsupplied, b, ElementKind::Line, "", kNaN, kNaN, 0.0};
+  for (const auto& q : r.q_limit_breaches)
+    out[{ViolationType::QLimit, q.generator}] =
+        Found{ViolationType::QLimit, q.generator, ElementKind::Line, "", q.q_mvar,
+              q.q_mvar > q.qmax_mvar ? q.qmax_mvar : q.qmin_mvar, q.excess_mvar()};
   return out;
 }
 
@@ -82,14 +89,20 @@ double value_in(const StudyReport& r, ViolationType t, const std::string& name) 
   if (t == ViolationType::Overload) {
     for (const auto& e : r.elements)
       if (e.name == name) return e.loading_pct;
-  } else if (t != ViolationType::Unsupplied) {
+  } else if (t == ViolationType::Undervoltage || t == ViolationType::Overvoltage) {
     for (const auto& b : r.buses)
       if (b.name == name) return b.vm_pu;
   }
-  return kNaN;
+  return kNaN;   // a generator's Q is not in the report unless it breaches its limits
 }
 
-double tolerance(ViolationType t) { return t == ViolationType::Overload ? kWorsenTolPct : kWorsenTolPu; }
+double tolerance(ViolationType t) {
+  switch (t) {
+    case ViolationType::Overload: return kWorsenTolPct;
+    case ViolationType::QLimit: return kWorsenTolMvar;
+    default: return kWorsenTolPu;
+  }
+}
 
 int rank(Change c) { return static_cast<int>(c); }
 int rank(ViolationType t) { return static_cast<int>(t); }
@@ -165,6 +178,7 @@ std::vector<MetricRow> metrics_of(const std::vector<StudyReport>& cases) {
   add("load not supplied", "MW", 1, [](const StudyReport& r) { return r.balance.unserved_mw; });
   add("overloads", "count", 0, [](const StudyReport& r) { return r.overloads.size(); });
   add("buses outside band", "count", 0, [](const StudyReport& r) { return r.voltage_violations.size(); });
+  add("generators beyond Q limits", "count", 0, [](const StudyReport& r) { return r.q_limit_breaches.size(); });
   add("highest loading", "%", 1, [](const StudyReport& r) { return max_loading(r); });
   add("lowest voltage", "pu", 3, [](const StudyReport& r) { return min_vm(r); });
   add("highest voltage", "pu", 3, [](const StudyReport& r) { return max_vm(r); });
@@ -304,7 +318,13 @@ std::string delta_text(double now, double base, int decimals) {
 
 std::string value_text(double x, std::string_view unit) {
   if (std::isnan(x)) return "—";
-  return unit == "%" ? fixed(x, 1) : fixed(x, 3);
+  return unit == "pu" ? fixed(x, 3) : fixed(x, 1);
+}
+
+std::string to_upper(std::string_view s) {
+  std::string out(s);
+  for (char& ch : out) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  return out;
 }
 
 }  // namespace
@@ -315,7 +335,7 @@ std::string case_comparison_text(const CaseComparison& c, const CompareTextOptio
   std::string s = fmt::format("lsflow compare — {} cases matched by element name; base {}; Δ = case − base\n", n,
                               "'" + c.labels[0] + "'");
   for (std::size_t k = 0; k < n; ++k)
-    if (!c.files[k].empty()) s += fmt::format("  {:<2} {}  ({})\n", k == 0 ? "*" : "", c.labels[k], c.files[k]);
+    if (!c.files[k].empty()) s += fmt::format("  {:<4}  {}  ({})\n", k == 0 ? "base" : "", c.labels[k], c.files[k]);
 
   // Headline quantities.
   s += "\nSummary\n";
@@ -347,23 +367,25 @@ std::string case_comparison_text(const CaseComparison& c, const CompareTextOptio
                      c.labels[k], c.labels[0], count[Change::Appears], count[Change::Worsens], count[Change::Clears],
                      count[Change::Improves], count[Change::Unchanged]);
     TextTable t;
-    t.add_column("change", A::Left);
     t.add_column("type", A::Left);
     t.add_column("element / bus", A::Left);
-    t.add_column("level", A::Left);
     t.add_column("unit", A::Left);
     t.add_column("limit", A::Right);
     t.add_column(c.labels[0], A::Right);
     t.add_column(c.labels[k], A::Right);
     t.add_column("Δ", A::Right);
-    for (const auto& v : c.changes) {
-      if (v.case_index != k || (v.change == Change::Unchanged && !opt.show_unchanged)) continue;
-      const int dec = v.type == ViolationType::Overload ? 1 : 3;
-      std::string type(to_string(v.type));
-      if (v.type == ViolationType::Overload) type += " (" + std::string(to_string(v.kind)) + ")";
-      t.add_row({std::string(to_string(v.change)), type, v.element, v.level, std::string(v.unit()),
-                 value_text(v.limit, v.unit()), value_text(v.base_value, v.unit()), value_text(v.case_value, v.unit()),
-                 delta_text(v.case_value, v.base_value, dec)});
+    for (Change ch : {Change::Appears, Change::Worsens, Change::Clears, Change::Improves, Change::Unchanged}) {
+      if ((ch == Change::Unchanged && !opt.show_unchanged) || count[ch] == 0) continue;
+      t.add_section(fmt::format("{} ({})", to_upper(to_string(ch)), count[ch]));
+      for (const auto& v : c.changes) {
+        if (v.case_index != k || v.change != ch) continue;
+        const int dec = v.type == ViolationType::Overload || v.type == ViolationType::QLimit ? 1 : 3;
+        std::string type(to_string(v.type));
+        if (v.type == ViolationType::Overload) type += " (" + std::string(to_string(v.kind)) + ")";
+        t.add_row({type, v.element, std::string(v.unit()), value_text(v.limit, v.unit()),
+                   value_text(v.base_value, v.unit()), value_text(v.case_value, v.unit()),
+                   delta_text(v.case_value, v.base_value, dec)});
+      }
     }
     if (!t.empty()) s += t.render();
   }
@@ -530,8 +552,10 @@ std::string comparison_changes_csv(const CaseComparison& c) {
   for (const auto& v : c.changes)
     out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}\n", csv_field(c.labels[v.case_index]), to_string(v.change),
                        to_string(v.type), csv_field(v.element),
-                       v.type == ViolationType::Overload ? to_string(v.kind) : std::string_view("bus"),
-                       csv_field(v.level), num(v.base_value), num(v.case_value), v.unit() == "%" ? "pct" : v.unit(),
+                       v.type == ViolationType::Overload ? to_string(v.kind)
+                       : v.type == ViolationType::QLimit ? std::string_view("generator")
+                                                         : std::string_view("bus"),
+                       csv_field(v.level), num(v.base_value), num(v.case_value), v.unit() == "%" ? "pct" : v.unit() == "Mvar" ? "mvar" : v.unit(),
                        num(v.limit), num(v.base_excess), num(v.case_excess));
   return out;
 }

@@ -9,7 +9,9 @@
 //   worsens    violated in both, its excess beyond the limit larger by more than the tolerance
 //   improves   violated in both, its excess smaller by more than the tolerance
 //   unchanged  violated in both, within the tolerance
-// Excess = loading − limit (% points) for an overload, |deviation| (pu) for a bus outside its band.
+// Excess = loading − limit (% points) for an overload, |deviation| (pu) for a bus outside its band,
+// Mvar beyond the nearer limit for a generator beyond its Q limits (a solve without --enforce-q-limits);
+// a de-energised bus (unsupplied) only appears or clears.
 // An undervoltage and an overvoltage at one bus are different violations (one clears, the other appears).
 #include <cstddef>
 #include <string>
@@ -25,25 +27,27 @@ namespace lsflow::report {
 // Below these, a change of an existing violation counts as unchanged.
 inline constexpr double kWorsenTolPct = 0.5;     // loading, % points
 inline constexpr double kWorsenTolPu = 0.001;    // voltage, pu
+inline constexpr double kWorsenTolMvar = 1.0;    // generator beyond its Q limits, Mvar
 
-enum class ViolationType { Overload, Undervoltage, Overvoltage, Unsupplied };
+enum class ViolationType { Overload, Undervoltage, Overvoltage, Unsupplied, QLimit };
 enum class Change { Appears, Worsens, Clears, Improves, Unchanged };
-[[nodiscard]] std::string_view to_string(ViolationType t);   // overload, undervoltage, overvoltage, unsupplied
+// overload, undervoltage, overvoltage, unsupplied, q_limit
+[[nodiscard]] std::string_view to_string(ViolationType t);
 [[nodiscard]] std::string_view to_string(Change c);          // appears, worsens, clears, improves, unchanged
 
 struct ViolationChange {
   std::size_t case_index = 1;   // compared with case 0
   Change change = Change::Unchanged;
   ViolationType type = ViolationType::Overload;
-  std::string element;          // element or bus name
+  std::string element;          // element, bus or generator name
   ElementKind kind = ElementKind::Line;   // overloads only
   std::string level;            // voltage violations only
-  double base_value = kNaN;     // loading % or V pu in the base (NaN: absent or not energised)
+  double base_value = kNaN;     // loading %, V pu or Q Mvar in the base (NaN: absent or not energised)
   double case_value = kNaN;     // … in case k
   double limit = kNaN;          // the limit it is measured against (% or pu; case k's, else the base's)
   double base_excess = 0.0;     // beyond the limit, ≥ 0 (0: not violated)
   double case_excess = 0.0;
-  [[nodiscard]] std::string_view unit() const;   // "%" or "pu" ("" for unsupplied)
+  [[nodiscard]] std::string_view unit() const;   // "%", "pu", "Mvar" ("" for unsupplied)
 };
 
 // One line or transformer across the cases.

@@ -6,9 +6,13 @@
 // An element is overloaded when its loading exceeds the normal-operation limit (Limits::loading_max_pct).
 //
 // The grid equivalent is found from the data, not from names: the buses of the in-service generators of
-// kind grid; when such a bus is a Thevenin stub (its only element is one unrated branch and it has no
-// load: the network file's <external grid>_Zth), the far end of that branch belongs to the equivalent
-// too. Tie flows are the elements with exactly one end in the equivalent, measured at that end.
+// kind grid, plus
+//   (a) when such a bus has a zone that holds no in-service load (the area outside the one studied,
+//       e.g. the neighbouring province), every bus of that zone connected to it within the zone;
+//   (b) when such a bus is a Thevenin stub (its only element is one unrated branch and it has no load:
+//       the network file's <external grid>_Zth), the far end of that branch.
+// Tie flows are the elements with exactly one end in the equivalent, measured at that end; their sum is
+// the import less the losses inside the equivalent.
 #include "report/study_report.hpp"
 
 #include <cmath>
@@ -78,7 +82,10 @@ void fill_convergence(const model::Network& net, const NetworkSolution& sol, Stu
   c.max_mismatch_mva = sol.max_mismatch_mva;
   c.islands = sol.islands.size();
   for (const auto& isl : sol.islands) {
-    if (isl.converged) continue;
+    if (isl.converged) {
+      c.rescued += describe_attempts(net, isl);
+      continue;
+    }
     IslandFailure f;
     f.n_bus = isl.n_bus;
     f.iterations = isl.iterations;
@@ -86,6 +93,7 @@ void fill_convergence(const model::Network& net, const NetworkSolution& sol, Stu
     f.worst_bus = bus_name(net, isl.worst_bus);
     f.failure = isl.failure;
     f.mismatch_history_mva = isl.mismatch_history_mva;
+    f.diagnosis = describe_attempts(net, isl);
     c.failures.push_back(std::move(f));
   }
 }
@@ -114,6 +122,17 @@ void fill_generation(const model::Network& net, const NetworkSolution& sol, Stud
   }
   if (kinds.back().units == 0) kinds.pop_back();   // "other" only when the network has some
   r.generation = std::move(kinds);
+
+  constexpr double kQTolMvar = 1e-3;
+  for (std::size_t g = 0; g < net.generators.size(); ++g) {
+    const auto& gen = net.generators[g];
+    if (!gen.in_service || !sol.buses[idx(gen.bus)].energised || !(gen.qmax_mvar > gen.qmin_mvar)) continue;
+    const double q = sol.gens[g].q_mvar;
+    if (q > gen.qmax_mvar + kQTolMvar || q < gen.qmin_mvar - kQTolMvar)
+      r.q_limit_breaches.push_back({gen.name, gen.kind, bus_name(net, gen.bus), q, gen.qmin_mvar, gen.qmax_mvar});
+  }
+  std::stable_sort(r.q_limit_breaches.begin(), r.q_limit_breaches.end(),
+                   [](const auto& a, const auto& b) { return a.excess_mvar() > b.excess_mvar(); });
 }
 
 void fill_exchange_ties(const model::Network& net, const NetworkSolution& sol, StudyReport& r) {
@@ -121,26 +140,55 @@ void fill_exchange_ties(const model::Network& net, const NetworkSolution& sol, S
   std::vector<bool> in_equiv(nb, false);
   for (const auto& g : net.generators)
     if (g.in_service && g.kind == model::GenKind::Grid && sol.buses[idx(g.bus)].energised) in_equiv[idx(g.bus)] = true;
+  const std::vector<bool> gen_buses = in_equiv;
 
-  // Elements at each bus (in service, energised) and loads, to recognise a Thevenin stub.
-  std::vector<int> degree(nb, 0);
+  // Energised adjacency (a three-winding transformer links its three buses).
+  std::vector<std::vector<std::size_t>> adj(nb);
   std::vector<int> only_branch(nb, -1);
+  std::vector<int> degree(nb, 0);
   for (std::size_t k = 0; k < net.branches.size(); ++k) {
     if (!sol.branches[k].energised) continue;
-    for (BusIdx b : {net.branches[k].from, net.branches[k].to}) {
-      ++degree[idx(b)];
-      only_branch[idx(b)] = static_cast<int>(k);
+    const auto f = idx(net.branches[k].from), t = idx(net.branches[k].to);
+    adj[f].push_back(t);
+    adj[t].push_back(f);
+    for (auto b : {f, t}) {
+      ++degree[b];
+      only_branch[b] = static_cast<int>(k);
     }
   }
   for (std::size_t k = 0; k < net.transformers3w.size(); ++k) {
     if (!sol.trafos3w[k].energised) continue;
     const auto& t = net.transformers3w[k];
-    for (BusIdx b : {t.hv_bus, t.mv_bus, t.lv_bus}) degree[idx(b)] += 2;   // never "only one branch"
+    const std::array<std::size_t, 3> wb = {idx(t.hv_bus), idx(t.mv_bus), idx(t.lv_bus)};
+    for (std::size_t a = 0; a < 3; ++a) {
+      degree[wb[a]] += 2;   // never "only one branch"
+      for (std::size_t b = 0; b < 3; ++b)
+        if (a != b) adj[wb[a]].push_back(wb[b]);
+    }
   }
   std::vector<bool> has_load(nb, false);
+  std::set<std::string> zones_with_load;
   for (const auto& l : net.loads)
-    if (l.in_service) has_load[idx(l.bus)] = true;
-  const std::vector<bool> gen_buses = in_equiv;
+    if (l.in_service) {
+      has_load[idx(l.bus)] = true;
+      zones_with_load.insert(net.bus(l.bus).zone);
+    }
+
+  // (a) The grid bus's zone, when no load sits in it (outside the studied area): its buses reachable
+  //     from the grid bus within the zone.
+  std::vector<std::size_t> todo;
+  for (std::size_t i = 0; i < nb; ++i)
+    if (gen_buses[i] && !net.buses[i].zone.empty() && !zones_with_load.count(net.buses[i].zone)) todo.push_back(i);
+  while (!todo.empty()) {
+    const auto i = todo.back();
+    todo.pop_back();
+    for (auto n : adj[i])
+      if (!in_equiv[n] && net.buses[n].zone == net.buses[i].zone) {
+        in_equiv[n] = true;
+        todo.push_back(n);
+      }
+  }
+  // (b) A Thevenin stub: the grid bus's only element is one unrated branch and it has no load.
   for (std::size_t i = 0; i < nb; ++i) {
     if (!gen_buses[i] || degree[i] != 1 || has_load[i] || only_branch[i] < 0) continue;
     const auto& br = net.branches[static_cast<std::size_t>(only_branch[i])];
@@ -405,13 +453,20 @@ void TextTable::add_column(std::string header, Align align) {
 void TextTable::add_row(std::vector<std::string> cells) {
   cells.resize(headers_.size());
   rows_.push_back(std::move(cells));
+  sections_.emplace_back();
+}
+
+void TextTable::add_section(std::string title) {
+  rows_.emplace_back(headers_.size());
+  sections_.push_back(std::move(title));
 }
 
 std::string TextTable::render(std::string_view indent) const {
   std::vector<std::size_t> w(headers_.size(), 0);
   for (std::size_t c = 0; c < headers_.size(); ++c) {
     w[c] = display_width(headers_[c]);
-    for (const auto& row : rows_) w[c] = std::max(w[c], display_width(row[c]));
+    for (std::size_t i = 0; i < rows_.size(); ++i)
+      if (sections_[i].empty()) w[c] = std::max(w[c], display_width(rows_[i][c]));
   }
   auto line = [&](const std::vector<std::string>& cells) {
     std::string s(indent);
@@ -429,7 +484,8 @@ std::string TextTable::render(std::string_view indent) const {
   std::size_t total = 0;
   for (std::size_t c = 0; c < w.size(); ++c) total += w[c] + (c + 1 < w.size() ? 2 : 0);
   out += std::string(indent) + std::string(total, '-') + "\n";
-  for (const auto& row : rows_) out += line(row);
+  for (std::size_t i = 0; i < rows_.size(); ++i)
+    out += sections_[i].empty() ? line(rows_[i]) : std::string(indent) + sections_[i] + "\n";
   return out;
 }
 
@@ -441,8 +497,11 @@ std::string plural(std::size_t n, std::string_view one, std::string_view many) {
   return fmt::format("{} {}", n, n == 1 ? one : many);
 }
 
-// Compact numbers for prose: 92 MVA, 0.95, 142.5.
+// Compact numbers for prose: 0.95, 0.945, 142.5.
 std::string compact(double x) { return fmt::format("{:.4g}", x); }
+
+// A rating for prose: 314 MVA, 97.2 MVA, 6.30 MVA.
+std::string mva_text(double x) { return x >= 100.0 ? fmt::format("{:.0f}", x) : x >= 10.0 ? fmt::format("{:.1f}", x) : fmt::format("{:.2f}", x); }
 
 std::string signed_fixed(double x, int decimals) {
   const std::string s = fixed(x, decimals);
@@ -470,23 +529,30 @@ std::string verdict_line(const StudyReport& r) {
     }
     return "VERDICT: NOT CONVERGED — no result" + why;
   }
-  std::string unserved;
+  // Caveats that are not limit violations but make the case fail.
+  std::vector<std::string> caveats;
   if (r.balance.unserved_mw > 0.0 || !r.deenergised.empty()) {
     std::size_t n = 0;
     for (const auto& d : r.deenergised) n += d.buses.size();
-    unserved = fmt::format("{:.1f} MW of load not supplied ({} de-energised)", r.balance.unserved_mw,
-                           plural(n, "bus", "buses"));
+    caveats.push_back(fmt::format("{:.1f} MW of load not supplied ({} de-energised)", r.balance.unserved_mw,
+                                  plural(n, "bus", "buses")));
   }
+  if (!r.q_limit_breaches.empty())
+    caveats.push_back(fmt::format("{} beyond their Q limits (not enforced)",
+                                  plural(r.q_limit_breaches.size(), "generator", "generators")));
+  std::string tail;
+  for (const auto& c : caveats) tail += ", " + c;
+
   if (r.overloads.empty() && r.voltage_violations.empty())
-    return unserved.empty() ? "VERDICT: OK — no overload, no voltage violation"
-                            : "VERDICT: no overload, no voltage violation, but " + unserved;
+    return caveats.empty() ? "VERDICT: OK — no overload, no voltage violation"
+                           : "VERDICT: no overload, no voltage violation, but" + tail.substr(1);
   std::string s = "VERDICT: ";
   if (r.overloads.empty()) {
     s += "no overload";
   } else {
     const auto& w = r.overloads.front();
     s += fmt::format("{} (worst {} {:.0f} % of {} MVA)", plural(r.overloads.size(), "overload", "overloads"),
-                     quoted(w.element), w.loading_pct, compact(w.rating_mva));
+                     quoted(w.element), w.loading_pct, mva_text(w.rating_mva));
   }
   s += ", ";
   if (r.voltage_violations.empty()) {
@@ -499,19 +565,23 @@ std::string verdict_line(const StudyReport& r) {
                      plural(r.voltage_violations.size(), "bus", "buses"), quoted(worst->bus), worst->vm_pu,
                      worst->low() ? "<" : ">", compact(worst->limit_pu()));
   }
-  if (!unserved.empty()) s += ", " + unserved;
-  return s;
+  return s + tail;
 }
 
 std::string convergence_failure_text(const StudyReport& r) {
   std::string s;
   for (const auto& f : r.convergence.failures) {
-    std::string hist;
-    for (double x : f.mismatch_history_mva) hist += fmt::format(" {:.3g}", x);
-    s += fmt::format("error: power flow did not converge{}: island of {} buses, after {} iterations the largest "
-                     "mismatch is {:.4g} MVA at {}; mismatch by iteration (MVA):{}\n",
+    s += fmt::format("error: power flow did not converge{}: island of {} nodes (buses and transformer star points), after {} iterations in all the "
+                     "largest mismatch is {:.4g} MVA at bus {}\n",
                      f.failure.empty() ? "" : " (" + f.failure + ")", f.n_bus, f.iterations, f.max_mismatch_mva,
-                     quoted(f.worst_bus), hist.empty() ? " —" : hist);
+                     quoted(f.worst_bus));
+    if (!f.diagnosis.empty()) {
+      s += f.diagnosis;   // every attempt with its mismatch history
+    } else {
+      std::string hist;
+      for (double x : f.mismatch_history_mva) hist += fmt::format(" {:.3g}", x);
+      s += fmt::format("  mismatch by iteration (MVA):{}\n", hist.empty() ? " —" : hist);
+    }
   }
   if (s.empty() && !r.converged()) s = "error: power flow did not converge\n";
   return s;
@@ -541,6 +611,7 @@ std::string study_report_text(const StudyReport& r, const TextOptions& opt) {
   s += fmt::format("  solution  {} power flow converged in {}, largest mismatch {:.2g} MVA, {}\n",
                    c.dc ? "DC" : "AC", plural(static_cast<std::size_t>(c.iterations), "iteration", "iterations"),
                    c.max_mismatch_mva, plural(c.islands, "energised island", "energised islands"));
+  if (!c.rescued.empty()) s += "  note      plain Newton-Raphson failed; solved by the fallback chain:\n" + c.rescued;
 
   // Generation by kind.
   s += "\nGeneration by kind (in-service units on energised buses)\n";
@@ -566,6 +637,27 @@ std::string study_report_text(const StudyReport& r, const TextOptions& opt) {
                total.installed_mw > 0.0 ? fixed(100.0 * total.p_mw / total.installed_mw, 0) : "—"});
     s += t.render();
   }
+  if (!r.q_limit_breaches.empty()) {
+    s += fmt::format("\nGenerators beyond their reactive limits — {}: the solve did not enforce Q limits "
+                     "(--enforce-q-limits does)\n",
+                     r.q_limit_breaches.size());
+    TextTable t;
+    t.add_column("generator", A::Left);
+    t.add_column("kind", A::Left);
+    t.add_column("bus", A::Left);
+    t.add_column("Q (Mvar)", A::Right);
+    t.add_column("Q min (Mvar)", A::Right);
+    t.add_column("Q max (Mvar)", A::Right);
+    t.add_column("beyond (Mvar)", A::Right);
+    const std::size_t n = std::min(opt.top_n, r.q_limit_breaches.size());
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto& q = r.q_limit_breaches[i];
+      t.add_row({q.generator, gen_label(q.kind), q.bus, fixed(q.q_mvar, 1), fixed(q.qmin_mvar, 1), fixed(q.qmax_mvar, 1),
+                 fixed(q.excess_mvar(), 1)});
+    }
+    s += t.render();
+    if (r.q_limit_breaches.size() > n) s += fmt::format("  … and {} more\n", r.q_limit_breaches.size() - n);
+  }
 
   // Exchange with the external grid.
   const auto& ex = r.exchange;
@@ -589,7 +681,7 @@ std::string study_report_text(const StudyReport& r, const TextOptions& opt) {
       double sum = 0.0;
       for (const auto& tie : ex.ties) {
         t.add_row({tie.element, std::string(short_kind(tie.kind)), tie.grid_bus, tie.province_bus,
-                   fixed(tie.p_in_mw, 1), fixed(tie.q_in_mvar, 1), tie.rating_mva > 0 ? fixed(tie.rating_mva, 0) : "—",
+                   fixed(tie.p_in_mw, 1), fixed(tie.q_in_mvar, 1), tie.rating_mva > 0 ? fixed(tie.rating_mva, 1) : "—",
                    fixed(tie.loading_pct, 1)});
         sum += tie.p_in_mw;
       }
@@ -667,31 +759,31 @@ std::string study_report_text(const StudyReport& r, const TextOptions& opt) {
     std::vector<std::string> levels = r.levels_checked;
     for (const auto& v : r.voltage_violations)
       if (std::find(levels.begin(), levels.end(), v.level) == levels.end()) levels.push_back(v.level);
+    TextTable t;
+    t.add_column("bus", A::Left);
+    t.add_column("zone", A::Left);
+    t.add_column("base (kV)", A::Right);
+    t.add_column("V (kV)", A::Right);
+    t.add_column("V (pu)", A::Right);
+    t.add_column("band (kV)", A::Right);
+    t.add_column("band (pu)", A::Right);
+    t.add_column("deviation (kV)", A::Right);
+    t.add_column("deviation (pu)", A::Right);
+    t.add_column("", A::Left);
     for (const auto& level : levels) {
-      TextTable t;
-      t.add_column("bus", A::Left);
-      t.add_column("zone", A::Left);
-      t.add_column("base (kV)", A::Right);
-      t.add_column("V (kV)", A::Right);
-      t.add_column("V (pu)", A::Right);
-      t.add_column("band (kV)", A::Right);
-      t.add_column("band (pu)", A::Right);
-      t.add_column("deviation (kV)", A::Right);
-      t.add_column("deviation (pu)", A::Right);
-      t.add_column("", A::Left);
-      std::size_t count = 0;
+      const auto count = static_cast<std::size_t>(std::count_if(
+          r.voltage_violations.begin(), r.voltage_violations.end(), [&](const auto& v) { return v.level == level; }));
+      if (count == 0) continue;
+      t.add_section(fmt::format("{} — {}", level, plural(count, "bus", "buses")));
       for (const auto& v : r.voltage_violations) {
         if (v.level != level) continue;
-        ++count;
-        t.add_row({v.bus, v.zone, fixed(v.base_kv, 1), fixed(v.v_kv, 2), fixed(v.vm_pu, 3),
+        t.add_row({v.bus, v.zone, fixed(v.base_kv, 1), fixed(v.v_kv, 2), fixed(v.vm_pu, 4),
                    fixed(v.vmin_pu * v.base_kv, 1) + "–" + fixed(v.vmax_pu * v.base_kv, 1),
                    fixed(v.vmin_pu, 3) + "–" + fixed(v.vmax_pu, 3), signed_fixed(v.deviation_kv(), 2),
-                   signed_fixed(v.deviation_pu, 3), v.low() ? "LOW" : "HIGH"});
+                   signed_fixed(v.deviation_pu, 4), v.low() ? "LOW" : "HIGH"});
       }
-      if (count == 0) continue;
-      s += fmt::format("  {} — {}\n", level, plural(count, "bus", "buses"));
-      s += t.render("    ");
     }
+    if (!t.empty()) s += t.render();
     // Voltage range per level, even when all is well: where the margins are.
     TextTable range;
     range.add_column("level", A::Left);
@@ -717,7 +809,7 @@ std::string study_report_text(const StudyReport& r, const TextOptions& opt) {
                          ? fixed(lo->vmin_pu, 3) + "–" + fixed(lo->vmax_pu, 3)
                          : "per bus"});
     }
-    if (!range.empty()) s += "  voltage range by level\n" + range.render("    ");
+    if (!range.empty()) s += "\nVoltage range by level\n" + range.render();
   }
 
   // Out of service, de-energised.
@@ -763,9 +855,11 @@ json convergence_json(const Convergence& c) {
                      {"max_mismatch_mva", f.max_mismatch_mva},
                      {"worst_bus", f.worst_bus},
                      {"failure", f.failure},
-                     {"mismatch_history_mva", f.mismatch_history_mva}});
+                     {"mismatch_history_mva", f.mismatch_history_mva},
+                     {"diagnosis", f.diagnosis}});
   return {{"converged", c.converged},        {"mode", c.dc ? "dc" : "ac"}, {"iterations", c.iterations},
-          {"max_mismatch_mva", c.max_mismatch_mva}, {"islands", c.islands}, {"failures", fails}};
+          {"max_mismatch_mva", c.max_mismatch_mva}, {"islands", c.islands}, {"failures", fails},
+          {"rescued", c.rescued}};
 }
 
 }  // namespace
@@ -786,7 +880,8 @@ json study_report_json(const StudyReport& r) {
                   {"ok", r.ok()},
                   {"overloads", r.overloads.size()},
                   {"voltage_violations", r.voltage_violations.size()},
-                  {"unserved_mw", r.balance.unserved_mw}};
+                  {"unserved_mw", r.balance.unserved_mw},
+                  {"q_limit_breaches", r.q_limit_breaches.size()}};
   if (!r.converged()) return j;
 
   json gen = json::array();
@@ -874,6 +969,15 @@ json study_report_json(const StudyReport& r) {
                   {"deviation_pu", v.deviation_pu},
                   {"deviation_kv", v.deviation_kv()}});
   j["voltage_violations"] = vv;
+  json qb = json::array();
+  for (const auto& q : r.q_limit_breaches)
+    qb.push_back({{"generator", q.generator},
+                  {"kind", model::to_string(q.kind)},
+                  {"bus", q.bus},
+                  {"q_mvar", q.q_mvar},
+                  {"qmin_mvar", q.qmin_mvar},
+                  {"qmax_mvar", q.qmax_mvar}});
+  j["q_limit_breaches"] = qb;
   json oos = json::array();
   for (const auto& o : r.out_of_service) oos.push_back({{"name", o.name}, {"kind", o.kind}});
   j["out_of_service"] = oos;
@@ -915,7 +1019,9 @@ StudyReport study_report_from_json(const json& j) {
       r.convergence.failures.push_back(IslandFailure{f.value("n_bus", std::size_t{0}), f.value("iterations", 0),
                                                      f.value("max_mismatch_mva", 0.0), f.value("worst_bus", ""),
                                                      f.value("failure", ""),
-                                                     f.value("mismatch_history_mva", std::vector<double>{})});
+                                                     f.value("mismatch_history_mva", std::vector<double>{}),
+                                                     f.value("diagnosis", "")});
+    r.convergence.rescued = c.value("rescued", "");
     if (!r.convergence.converged) return r;
 
     for (const auto& k : j.at("generation_by_kind")) {
@@ -991,6 +1097,16 @@ StudyReport study_report_from_json(const json& j) {
           v.at("bus").get<std::string>(), v.at("zone").get<std::string>(), v.at("level").get<std::string>(),
           v.at("base_kv").get<double>(), v.at("vm_pu").get<double>(), v.at("v_kv").get<double>(),
           v.at("vmin_pu").get<double>(), v.at("vmax_pu").get<double>(), v.at("deviation_pu").get<double>()});
+    for (const auto& q : j.value("q_limit_breaches", json::array())) {
+      QLimitBreach b;
+      b.generator = q.at("generator").get<std::string>();
+      if (!model::parse_gen_kind(q.at("kind").get<std::string>(), b.kind)) b.kind = model::GenKind::Other;
+      b.bus = q.at("bus").get<std::string>();
+      b.q_mvar = q.at("q_mvar").get<double>();
+      b.qmin_mvar = q.at("qmin_mvar").get<double>();
+      b.qmax_mvar = q.at("qmax_mvar").get<double>();
+      r.q_limit_breaches.push_back(std::move(b));
+    }
     for (const auto& o : j.at("out_of_service"))
       r.out_of_service.push_back({o.at("name").get<std::string>(), o.at("kind").get<std::string>()});
     for (const auto& d : j.at("deenergised"))
@@ -1057,6 +1173,10 @@ std::string violations_csv(const StudyReport& r) {
                        csv_field(v.level), num(v.vm_pu), num(v.limit_pu()), num(v.deviation_pu),
                        csv_field(fmt::format("{:.2f} kV, band {:.1f}-{:.1f} kV", v.v_kv, v.vmin_pu * v.base_kv,
                                              v.vmax_pu * v.base_kv)));
+  for (const auto& q : r.q_limit_breaches)
+    out += fmt::format("q_limit,{},generator,,{},mvar,{},{},mvar,{}\n", csv_field(q.generator), num(q.q_mvar),
+                       num(q.q_mvar > q.qmax_mvar ? q.qmax_mvar : q.qmin_mvar), num(q.excess_mvar()),
+                       csv_field(fmt::format("{} at {}; Q limits not enforced", model::to_string(q.kind), q.bus)));
   for (const auto& d : r.deenergised)
     for (const auto& b : d.buses)
       out += fmt::format("deenergised,{},bus,,,,,,,{}\n", csv_field(b),

@@ -129,6 +129,17 @@ struct VoltageViolation {
   [[nodiscard]] double limit_pu() const { return low() ? vmin_pu : vmax_pu; }
 };
 
+// An in-service generator whose solved Q lies outside [qmin_mvar, qmax_mvar]: possible when the
+// solve did not enforce reactive limits (--enforce-q-limits); the solution is then not realisable.
+struct QLimitBreach {
+  std::string generator;
+  model::GenKind kind = model::GenKind::Other;
+  std::string bus;
+  double q_mvar = 0.0;
+  double qmin_mvar = 0.0, qmax_mvar = 0.0;
+  [[nodiscard]] double excess_mvar() const { return q_mvar > qmax_mvar ? q_mvar - qmax_mvar : qmin_mvar - q_mvar; }
+};
+
 struct OutOfService {
   std::string name;
   std::string kind;                      // line, transformer, transformer3w, generator, load, shunt
@@ -146,6 +157,7 @@ struct IslandFailure {
   std::string worst_bus;                 // name (or "bus <id>"); "a transformer star point"
   std::string failure;
   std::vector<double> mismatch_history_mva;
+  std::string diagnosis;                 // describe_attempts: each Newton attempt, largest solvable load scale
 };
 
 struct Convergence {
@@ -155,6 +167,7 @@ struct Convergence {
   double max_mismatch_mva = 0.0;
   std::size_t islands = 0;               // energised islands solved
   std::vector<IslandFailure> failures;   // islands that did not converge
+  std::string rescued;                   // converged only through the fallback chain: its attempts
 };
 
 struct StudyReport {
@@ -181,13 +194,15 @@ struct StudyReport {
   std::vector<VoltageViolation> voltage_violations;   // by level (highest kV first), worst first
   std::size_t buses_without_band = 0;        // energised buses no voltage level covers (not checked)
   std::vector<std::string> levels_checked;   // level names, highest kV first
+  std::vector<QLimitBreach> q_limit_breaches;  // largest excess first
   std::vector<OutOfService> out_of_service;
   std::vector<DeenergisedArea> deenergised;
 
   [[nodiscard]] bool converged() const { return convergence.converged; }
   [[nodiscard]] std::size_t unrated_elements() const;   // energised, rating 0: loading not checked
   [[nodiscard]] bool ok() const {
-    return converged() && overloads.empty() && voltage_violations.empty() && balance.unserved_mw == 0.0;
+    return converged() && overloads.empty() && voltage_violations.empty() && balance.unserved_mw == 0.0 &&
+           q_limit_breaches.empty();
   }
 };
 
@@ -280,6 +295,8 @@ class TextTable {
   enum class Align { Left, Right };
   void add_column(std::string header, Align align);
   void add_row(std::vector<std::string> cells);
+  // A line of its own between rows (a group title); it does not widen the columns.
+  void add_section(std::string title);
   [[nodiscard]] bool empty() const { return rows_.empty(); }
   // Header, a rule, the rows; every line starts with `indent`.
   [[nodiscard]] std::string render(std::string_view indent = "  ") const;
@@ -288,6 +305,7 @@ class TextTable {
   std::vector<std::string> headers_;
   std::vector<Align> aligns_;
   std::vector<std::vector<std::string>> rows_;
+  std::vector<std::string> sections_;   // per row: a section title shown instead of cells, or empty
 };
 
 // Display width of UTF-8 text (code points; the names in our files are ASCII, labels may not be).

@@ -219,10 +219,12 @@ bool same_years(const Commissioning& a, const Commissioning& b) {
          a.out_of_service_from_year.value == b.out_of_service_from_year.value;
 }
 
-const std::string& zone_of(const model::Network& net, BusIdx bus) {
-  static const std::string none;
-  return bus.valid() && static_cast<std::size_t>(bus.value) < net.buses.size() ? net.bus(bus).zone : none;
+const std::string kNone;
+
+bool has_bus(const model::Network& net, BusIdx bus) {
+  return bus.valid() && static_cast<std::size_t>(bus.value) < net.buses.size();
 }
+const std::string& zone_of(const model::Network& net, BusIdx bus) { return has_bus(net, bus) ? net.bus(bus).zone : kNone; }
 
 // Share of installed MW for one generator from the kind- and zone-wide settings; nullopt when none applies.
 std::optional<double> kind_share_pct(const Dispatch& d, const model::Network& net, const model::Generator& g) {
@@ -253,23 +255,22 @@ double capacity_mw(const model::Generator& g) { return g.installed_mw > 0.0 ? g.
 
 GrowthRate growth_rate_for(const Scenario& s, const model::Network& net, const model::Load& load) {
   const LoadSettings& l = s.load;
+  auto find = [](const NamedValues& map, const std::string& key) -> const Setting<double>* {
+    if (key.empty()) return nullptr;
+    auto it = map.find(key);
+    return it == map.end() ? nullptr : &it->second;
+  };
+  auto pick = [](const Setting<double>* v, std::string rule) { return GrowthRate{*v->value, std::move(rule), v->loc}; };
   const std::string& zone = zone_of(net, load.bus);
-  auto pick = [](const Setting<double>& v, std::string rule) { return GrowthRate{*v.value, std::move(rule), v.loc}; };
-  if (auto it = l.growth_by_name_pct_per_yr.find(load.name); !load.name.empty() && it != l.growth_by_name_pct_per_yr.end())
-    return pick(it->second, "load name");
-  if (load.bus.valid() && static_cast<std::size_t>(load.bus.value) < net.buses.size()) {
-    const std::string& bus_name = net.bus(load.bus).name;
-    if (auto it = l.growth_by_name_pct_per_yr.find(bus_name); !bus_name.empty() && it != l.growth_by_name_pct_per_yr.end())
-      return pick(it->second, "bus name");
-  }
+  const std::string& bus_name = has_bus(net, load.bus) ? net.bus(load.bus).name : kNone;
+
+  if (auto v = find(l.growth_by_name_pct_per_yr, load.name)) return pick(v, "load name");
+  if (auto v = find(l.growth_by_name_pct_per_yr, bus_name)) return pick(v, "bus name");
   if (auto z = l.growth_by_zone_category_pct_per_yr.find(zone); z != l.growth_by_zone_category_pct_per_yr.end())
-    if (auto it = z->second.by_category.find(load.category); it != z->second.by_category.end())
-      return pick(it->second, "zone+category");
-  if (auto it = l.growth_by_category_pct_per_yr.find(load.category); it != l.growth_by_category_pct_per_yr.end())
-    return pick(it->second, "category");
-  if (auto it = l.growth_by_zone_pct_per_yr.find(zone); it != l.growth_by_zone_pct_per_yr.end())
-    return pick(it->second, "zone");
-  if (l.growth_pct_per_yr.is_set()) return pick(l.growth_pct_per_yr, "general");
+    if (auto v = find(z->second.by_category, load.category)) return pick(v, "zone+category");
+  if (auto v = find(l.growth_by_category_pct_per_yr, load.category)) return pick(v, "category");
+  if (auto v = find(l.growth_by_zone_pct_per_yr, zone)) return pick(v, "zone");
+  if (l.growth_pct_per_yr.is_set()) return pick(&l.growth_pct_per_yr, "general");
   return GrowthRate{0.0, "none", {}};
 }
 
@@ -292,10 +293,12 @@ ApplySummary apply_scenario(const Scenario& s, model::Network& net_in) {
   const LoadSettings& ls = s.load;
   for (const auto& [name, v] : ls.growth_by_name_pct_per_yr)
     names.check_exists(name, v.loc, kLoadsAndBuses, "loads and buses", "load.growth_by_name_pct_per_yr");
-  for (const auto& [zone, v] : ls.growth_by_zone_pct_per_yr) names.check_zone(zone, v.loc, "load.growth_by_zone_pct_per_yr");
+  for (const auto& [zone, v] : ls.growth_by_zone_pct_per_yr)
+    names.check_zone(zone, v.loc, "load.growth_by_zone_pct_per_yr");
   for (const auto& [cat, v] : ls.growth_by_category_pct_per_yr)
     names.check_category(cat, v.loc, "load.growth_by_category_pct_per_yr");
-  for (const auto& [cat, v] : ls.level_by_category_pct) names.check_category(cat, v.loc, "load.level_by_category_pct");
+  for (const auto& [cat, v] : ls.level_by_category_pct)
+    names.check_category(cat, v.loc, "load.level_by_category_pct");
   for (const auto& [zone, rates] : ls.growth_by_zone_category_pct_per_yr) {
     names.check_zone(zone, rates.loc, "load.growth_by_zone_category_pct_per_yr");
     for (const auto& [cat, v] : rates.by_category)
@@ -303,14 +306,16 @@ ApplySummary apply_scenario(const Scenario& s, model::Network& net_in) {
   }
 
   const Dispatch& d = s.dispatch;
-  for (const auto& [zone, v] : d.wind_share_by_zone_pct) names.check_zone(zone, v.loc, "dispatch.wind_share_by_zone_pct");
-  for (const auto& [zone, v] : d.solar_share_by_zone_pct) names.check_zone(zone, v.loc, "dispatch.solar_share_by_zone_pct");
-  const auto shares =
-      names.assign(d.share_by_name_pct, kGenerators, "generators", "dispatch.share_by_name_pct", setting_loc, same_value);
-  const auto set_points =
-      names.assign(d.p_mw_by_name, kGenerators, "generators", "dispatch.p_mw_by_name", setting_loc, same_value);
-  const auto voltages =
-      names.assign(d.vg_pu_by_name, kGenerators, "generators", "dispatch.vg_pu_by_name", setting_loc, same_value);
+  for (const auto& [zone, v] : d.wind_share_by_zone_pct)
+    names.check_zone(zone, v.loc, "dispatch.wind_share_by_zone_pct");
+  for (const auto& [zone, v] : d.solar_share_by_zone_pct)
+    names.check_zone(zone, v.loc, "dispatch.solar_share_by_zone_pct");
+  auto by_generator = [&](const NamedValues& values, const char* context) {
+    return names.assign(values, kGenerators, "generators", context, setting_loc, same_value);
+  };
+  const auto shares = by_generator(d.share_by_name_pct, "dispatch.share_by_name_pct");
+  const auto set_points = by_generator(d.p_mw_by_name, "dispatch.p_mw_by_name");
+  const auto voltages = by_generator(d.vg_pu_by_name, "dispatch.vg_pu_by_name");
   for (const auto* by_name : {&shares, &set_points}) {
     for (const auto& [r, a] : *by_name) {
       const model::Generator& g = net_in.generators[r.idx];
@@ -343,7 +348,8 @@ ApplySummary apply_scenario(const Scenario& s, model::Network& net_in) {
   if (d.grid_vm_pu.is_set() &&
       std::none_of(net_in.generators.begin(), net_in.generators.end(),
                    [](const model::Generator& g) { return g.kind == model::GenKind::Grid; }))
-    throw InputError(d.grid_vm_pu.loc, fmt::format("dispatch.grid_vm_pu: the network ({}) has no generator of kind grid",
+    throw InputError(d.grid_vm_pu.loc, fmt::format("dispatch.grid_vm_pu: the network ({}) has no generator of "
+                                                   "kind grid",
                                                    net_in.source_file));
 
   // --- 2.–5. Apply to a copy.
@@ -422,7 +428,7 @@ ApplySummary apply_scenario(const Scenario& s, model::Network& net_in) {
   for (const auto& [r, was] : before)
     if (r.kind == Kind::Generator && was != in_service(net, r)) retype.push_back(net.generators[r.idx].bus);
   for (BusIdx b : retype) {
-    if (!b.valid() || static_cast<std::size_t>(b.value) >= net.buses.size()) continue;
+    if (!has_bus(net, b)) continue;
     model::Bus& bus = net.bus(b);
     if (bus.type == model::BusType::Isolated) continue;
     bool any = false, grid = false, regulating = false;

@@ -4,9 +4,9 @@
 // 1. Names. Every element, group, zone and category a scenario names must exist in the network, else
 //    InputError at the scenario line that names it (with the nearest existing name as a hint). A group
 //    expands to its members; so does a line's name when the network split it into circuits
-//    <name>_c1 … <name>_cn (an outage of "L110_A_B" takes out both circuits). Where a name may stand for an element or a group, an entry naming the
-//    element itself wins over an entry naming a group that holds it; two groups giving one element
-//    different values is an error.
+//    <name>_c1 … <name>_cn (an outage of "L110_A_B" takes out both circuits). Where a name may stand
+//    for an element or a group, an entry naming the element itself wins over an entry naming a group
+//    that holds it; two groups giving one element different values is an error.
 // 2. Commissioning, by study year: an element with in_service_from_year Y is in service iff
 //    study_year >= Y; with out_of_service_from_year Z it is out iff study_year >= Z (both may be given).
 //    An entry with only out_of_service_from_year leaves the network file's state alone before Z.

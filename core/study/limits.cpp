@@ -112,7 +112,8 @@ Limits read_limits(const std::string& path) {
 
 Limits scenario_limits(const Scenario& s) {
   if (!s.limits.file.is_set())
-    throw InputError(SourceLoc{s.source_file, 0}, "missing key 'limits.file' (the voltage-band and loading-limit file)");
+    throw InputError(SourceLoc{s.source_file, 0},
+                     "missing key 'limits.file' (the voltage-band and loading-limit file)");
   const std::string& file = *s.limits.file.value;
   std::error_code ec;
   if (!std::filesystem::is_regular_file(file, ec))

@@ -5,37 +5,41 @@
 //   name: wind-3570-light                 # default: the file's name without .yaml (never inherited)
 //   description: "..."                    # free text (never inherited)
 //   extends: growth-2030-light.yaml       # parent scenario; this file's keys override the parent's
-//   network: ../grid.yaml                 # network file (.yaml or MATPOWER .m)
-//   base_year: 2024                       # the year the network file's loads describe
-//   study_year: 2030                      # default: base_year
+//   network: ../grid.yaml                 # network file (.yaml, or MATPOWER .m)
+//   base_year: 2021                       # the year the network file's loads describe
+//   study_year: 2030                      # default: base_year; growth is (1 + r)^(study − base)
 //   load:
 //     level_pct: 40                       # load level, % of the network file's loads (default 100)
-//     level_by_category_pct: {industrial: 70}           # per load category, instead of level_pct
+//     level_by_category_pct: {industrial: 60}           # per load category, instead of level_pct
 //     growth_pct_per_yr: 7.5                            # general rate
 //     growth_by_zone_pct_per_yr: {LangSonCity: 8.5}     # per zone (district) of the load's bus
 //     growth_by_category_pct_per_yr: {industrial: 14.5} # per load category
 //     growth_by_zone_category_pct_per_yr: {HuuLung: {industrial: 18}}
-//     growth_by_name_pct_per_yr: {"Load HuuLung IP": 25}   # per load name or bus name
-//   groups:                               # named sets of elements, usable wherever a name is
-//     wind_pdp8: [WF CaoLoc, WF VanQuan]
+//     growth_by_name_pct_per_yr: {Load_IP_HuuLung: 20}  # per load name or bus name (no groups)
+//   groups:                               # named sets of elements, usable where an element name is
+//     wind_pdp8: [Wind_BayWa_CaoLoc, Wind_BayWa_VanQuan]
 //   commissioning:                        # per element or group name
-//     Na Duong II: {in_service_from_year: 2027}
-//     Old line:    {out_of_service_from_year: 2028}
+//     NaDuong2: {in_service_from_year: 2027}
+//     Old_line: {out_of_service_from_year: 2028}
 //   dispatch:
 //     wind_share_pct: 90                  # p_mw = share × installed_mw, every wind generator
-//     solar_share_pct: 0
-//     hydro_share_pct: 60                 # or hydro_season: dry | wet (presets, see hydro_season_share_pct)
-//     thermal_share_pct: 100
+//     solar_share_pct: 0                  # … every solar generator
+//     hydro_share_pct: 60                 # … every hydro generator; or hydro_season: dry | wet
+//     thermal_share_pct: 100              # … every thermal generator
 //     wind_share_by_zone_pct: {LocBinh: 80}   # per zone, for wind (solar_share_by_zone_pct for solar)
-//     share_by_name_pct: {WF AiQuoc: 70}      # per generator or group, any kind but grid
-//     p_mw_by_name: {Na Duong I: 100}         # set-point per generator or group (not kind grid)
-//     vg_pu_by_name: {Na Duong I: 1.03}       # voltage set-point per generator or group
-//     grid_vm_pu: 1.02                        # every in-network generator of kind grid (+ its bus)
-//   outages: [Line A, Gen B]              # element or group names taken out of service
+//     share_by_name_pct: {Wind_GE_AiQuoc: 70} # per generator or group, any kind but grid
+//     p_mw_by_name: {NaDuong1_G1: 50}         # set-point per generator or group (not kind grid)
+//     vg_pu_by_name: {NaDuong1_G1: 1.03}      # voltage set-point per generator or group
+//     grid_vm_pu: 1.05                        # every generator of kind grid (and its bus's start value)
+//   outages: [L110_PhuXa_NaDuong, NaDuong2]   # element or group names taken out of service
 //   limits:
 //     file: ../limits/vn_grid_code.yaml   # voltage bands and loading limits (see limits.hpp)
 //     loading_max_pct: 100                # overrides the file's normal-operation loading limit
 //     loading_max_n1_pct: 100             # overrides the file's N-1 loading limit
+//
+// Element names are those of the network file; a multi-circuit line's name stands for all its circuits.
+// Ranges checked on reading: years 1900–2200, shares 0–100 %, growth −50…100 %/yr, level 0–500 %,
+// voltages 0.8–1.2 pu, loading limits 1–1000 %.
 //
 // Inheritance: a scalar set in the child replaces the parent's; maps (growth_by_*, groups,
 // commissioning, *_by_name, *_by_zone_pct, level_by_category_pct) merge key by key, the child's entry

@@ -1,8 +1,13 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <bit>
+#include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <fstream>
 #include <map>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -295,6 +300,42 @@ TEST_CASE("matpower: quoted names keep doubled quotes and spaces", "[io][matpowe
   CHECK(net.buses[0].name == "O'Brien 1");
   CHECK(net.buses[1].name == "Riversde  V2");
   CHECK(net.buses[2].name == "C");
+}
+
+// The reader has its own fast path for plain decimals; it must give exactly what from_chars gives,
+// both mid-file and within the last 64 bytes (where it reads one character at a time).
+TEST_CASE("matpower: numbers read exactly as from_chars reads them", "[io][matpower]") {
+  std::vector<std::string> numbers = {
+      "0",       "-0",        "7",           "-12",         ".5",           "5.",
+      "-.25",    "+3.5",      "1e-05",       "-2.5E+3",     "0.1",          "0.3",
+      "1.0116409", "-39.843601", "0.277777778", "123456789.123456", "9007199254740993",
+      "0.12345678901234567890", "12345678901234567890123", "1.7976931348623157e308",
+      "4.9e-324", "00000012.5000", "-0.000000000000000000001"};
+  std::mt19937_64 rng(20240531);
+  for (int i = 0; i < 300; ++i) {   // random decimals with 1-20 significant digits
+    const int int_digits = static_cast<int>(rng() % 9);
+    const int fraction_digits = static_cast<int>(rng() % 13);
+    std::string s = (rng() % 3 == 0) ? "-" : "";
+    for (int d = 0; d < int_digits; ++d) s += static_cast<char>('0' + rng() % 10);
+    if (fraction_digits > 0 || int_digits == 0) s += '.';
+    for (int d = 0; d < std::max(fraction_digits, int_digits == 0 ? 1 : 0); ++d)
+      s += static_cast<char>('0' + rng() % 10);
+    numbers.push_back(s);
+  }
+  // Each number becomes the charging susceptance b of one branch; the matrix is the file's end.
+  std::string text = base_case.substr(0, base_case.find("mpc.branch")) + "mpc.branch = [\n";
+  for (const std::string& n : numbers) text += "\t1\t2\t0.01\t0.1\t" + n + "\t0\t0\t0\t0\t0\t1;\n";
+  text += "];";
+  const Network net = parse_matpower(text, "numbers.m");
+  REQUIRE(net.branches.size() == numbers.size());
+  for (std::size_t i = 0; i < numbers.size(); ++i) {
+    INFO(numbers[i]);
+    const std::string& n = numbers[i];
+    const std::size_t skip = n[0] == '+' ? 1 : 0;
+    double expected = 0.0;
+    std::from_chars(n.data() + skip, n.data() + n.size(), expected);
+    CHECK(std::bit_cast<std::uint64_t>(net.branches[i].b_pu) == std::bit_cast<std::uint64_t>(expected));
+  }
 }
 
 TEST_CASE("matpower: bad input gives InputError at the right file:line", "[io][matpower]") {

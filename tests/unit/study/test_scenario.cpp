@@ -188,7 +188,7 @@ InputError apply_error(const std::string& path) {
 // ---------------------------------------------------------------------------------------------------
 // YAML helpers
 
-TEST_CASE("edit distance counts adjacent transpositions as one edit", "[scenario][yaml]") {
+TEST_CASE("scenario: edit distance counts adjacent transpositions as one edit", "[scenario][yaml]") {
   CHECK(io::edit_distance("growth", "growth") == 0);
   CHECK(io::edit_distance("grwoth", "growth") == 1);
   CHECK(io::edit_distance("kitten", "sitting") == 3);
@@ -196,7 +196,7 @@ TEST_CASE("edit distance counts adjacent transpositions as one edit", "[scenario
   CHECK(io::edit_distance("Study_Year", "study_year") == 0);
 }
 
-TEST_CASE("nearest_match finds typos and forgotten unit suffixes, and nothing for unrelated words",
+TEST_CASE("scenario: nearest_match finds typos and forgotten unit suffixes, and nothing for unrelated words",
           "[scenario][yaml]") {
   const std::vector<std::string> keys = {"growth_pct_per_yr", "growth_by_zone_pct_per_yr", "level_pct"};
   CHECK(io::nearest_match("grwoth_pct", keys) == "growth_pct_per_yr");
@@ -209,7 +209,7 @@ TEST_CASE("nearest_match finds typos and forgotten unit suffixes, and nothing fo
 // ---------------------------------------------------------------------------------------------------
 // Reading and inheritance
 
-TEST_CASE("a root scenario reads every section with its lines", "[scenario]") {
+TEST_CASE("scenario: a root scenario reads every section with its lines", "[scenario]") {
   const auto s = study::read_scenario(data("base.yaml"));
   CHECK(s.name == "tiny-base");
   CHECK(s.description == "base of the inheritance tests");
@@ -234,7 +234,7 @@ TEST_CASE("a root scenario reads every section with its lines", "[scenario]") {
   CHECK(s.chain == std::vector<std::string>{data("base.yaml")});
 }
 
-TEST_CASE("extends: child keys override, maps merge by key, lists are replaced", "[scenario]") {
+TEST_CASE("scenario: extends: child keys override, maps merge by key, lists are replaced", "[scenario]") {
   const std::string child = data("cases/child.yaml");
   const auto s = study::read_scenario(child);
   CHECK(s.name == "child");              // the file's stem: names are not inherited
@@ -261,7 +261,7 @@ TEST_CASE("extends: child keys override, maps merge by key, lists are replaced",
   CHECK(s.chain == std::vector<std::string>{child, (data_dir() / "base.yaml").lexically_normal().string()});
 }
 
-TEST_CASE("extends: three levels, the most derived file wins", "[scenario]") {
+TEST_CASE("scenario: extends: three levels, the most derived file wins", "[scenario]") {
   const auto s = study::read_scenario(data("cases/grandchild.yaml"));
   CHECK(s.name == "tiny-grandchild");
   CHECK(s.chain.size() == 3);
@@ -275,7 +275,8 @@ TEST_CASE("extends: three levels, the most derived file wins", "[scenario]") {
 // ---------------------------------------------------------------------------------------------------
 // Growth
 
-TEST_CASE("growth compounds (1 + r)^(study_year - base_year) with the most specific rate", "[scenario][growth]") {
+TEST_CASE("scenario: growth compounds (1 + r)^(study_year - base_year) with the most specific rate",
+          "[scenario][growth]") {
   const model::Network base = tiny_network();
   const model::Network net = applied(data("cases/grandchild.yaml"));
   const double level = 0.40;
@@ -296,7 +297,7 @@ TEST_CASE("growth compounds (1 + r)^(study_year - base_year) with the most speci
   CHECK(load_named(net, "IP HuuLung").p_mw == Approx(30.517578125));
 }
 
-TEST_CASE("growth_rate_for names the rule that won", "[scenario][growth]") {
+TEST_CASE("scenario: growth_rate_for names the rule that won", "[scenario][growth]") {
   const auto s = study::read_scenario(data("cases/grandchild.yaml"));
   const model::Network net = tiny_network();
   CHECK(study::growth_rate_for(s, net, load_named(net, "IP HuuLung")).rule == "load name");
@@ -309,7 +310,7 @@ TEST_CASE("growth_rate_for names the rule that won", "[scenario][growth]") {
   CHECK(general.loc.line == 10);
 }
 
-TEST_CASE("a bus name rate applies to every load at that bus unless a load name is more specific",
+TEST_CASE("scenario: a bus name rate applies to every load at that bus unless a load name is more specific",
           "[scenario][growth]") {
   Scratch tmp;
   const auto path = tmp.child("bus.yaml",
@@ -324,7 +325,7 @@ TEST_CASE("a bus name rate applies to every load at that bus unless a load name 
   CHECK(load_named(net, "Cluster CaoLoc").p_mw == Approx(4 * 1.145 * 1.145));
 }
 
-TEST_CASE("no growth in the base year; level_by_category_pct beats level_pct", "[scenario][growth]") {
+TEST_CASE("scenario: no growth in the base year; level_by_category_pct beats level_pct", "[scenario][growth]") {
   Scratch tmp;
   const auto path = tmp.child("light.yaml",
                               "load:\n"
@@ -339,7 +340,7 @@ TEST_CASE("no growth in the base year; level_by_category_pct beats level_pct", "
 // ---------------------------------------------------------------------------------------------------
 // Commissioning and outages
 
-TEST_CASE("commissioning by year: one list, the study year picks the set", "[scenario][commissioning]") {
+TEST_CASE("scenario: commissioning by year: one list, the study year picks the set", "[scenario][commissioning]") {
   auto state = [](const model::Network& net) {
     return std::vector<bool>{gen_named(net, "NaDuong2").in_service, load_named(net, "Future IP").in_service,
                              branch_named(net, "Old line").in_service};
@@ -354,7 +355,7 @@ TEST_CASE("commissioning by year: one list, the study year picks the set", "[sce
   CHECK(state(applied(tmp.child("y2029.yaml", "study_year: 2029\n"))) == std::vector<bool>{true, true, false});
 }
 
-TEST_CASE("commissioning: in and out years together, groups, element entries beat group entries",
+TEST_CASE("scenario: commissioning: in and out years together, groups, element entries beat group entries",
           "[scenario][commissioning]") {
   Scratch tmp;
   const auto path = tmp.child("c.yaml",
@@ -374,7 +375,7 @@ TEST_CASE("commissioning: in and out years together, groups, element entries bea
   CHECK(std::find(sum.switched_out.begin(), sum.switched_out.end(), "Old line") != sum.switched_out.end());
 }
 
-TEST_CASE("Commissioning::in_service_in", "[scenario][commissioning]") {
+TEST_CASE("scenario: Commissioning::in_service_in follows the year rules", "[scenario][commissioning]") {
   study::Commissioning c;
   c.out_of_service_from_year.value = 2030;
   CHECK_FALSE(c.in_service_in(2029).has_value());   // leaves the network's state alone
@@ -385,7 +386,7 @@ TEST_CASE("Commissioning::in_service_in", "[scenario][commissioning]") {
   CHECK(c.in_service_in(2031) == false);
 }
 
-TEST_CASE("outages take named elements and groups out after commissioning", "[scenario][commissioning]") {
+TEST_CASE("scenario: outages take named elements and groups out after commissioning", "[scenario][commissioning]") {
   Scratch tmp;
   const auto path = tmp.child("o.yaml",
                               "study_year: 2030\n"
@@ -404,7 +405,8 @@ TEST_CASE("outages take named elements and groups out after commissioning", "[sc
 // ---------------------------------------------------------------------------------------------------
 // Dispatch
 
-TEST_CASE("dispatch: shares of installed MW by kind, zone and name; set-points; grid voltage", "[scenario][dispatch]") {
+TEST_CASE("scenario: dispatch: shares of installed MW by kind, zone and name; set-points; grid voltage",
+          "[scenario][dispatch]") {
   const model::Network net = applied(data("cases/grandchild.yaml"));
   CHECK(gen_named(net, "NaDuong1").p_mw == 60);                    // p_mw_by_name
   CHECK(gen_named(net, "NaDuong2").p_mw == 100);                   // no thermal share: the file's P
@@ -416,7 +418,8 @@ TEST_CASE("dispatch: shares of installed MW by kind, zone and name; set-points; 
   CHECK(net.buses[0].vm_pu == 1.02);
 }
 
-TEST_CASE("dispatch: hydro seasons, per-name shares beat zone shares, groups in by-name maps", "[scenario][dispatch]") {
+TEST_CASE("scenario: dispatch: hydro seasons, per-name shares beat zone shares, groups in by-name maps",
+          "[scenario][dispatch]") {
   Scratch tmp;
   const auto path = tmp.child("d.yaml",
                               "dispatch:\n"
@@ -436,7 +439,7 @@ TEST_CASE("dispatch: hydro seasons, per-name shares beat zone shares, groups in 
   CHECK(gen_named(net, "NaDuong1").vg_pu == 1.04);
 }
 
-TEST_CASE("bus types follow the generators a scenario switches", "[scenario][dispatch]") {
+TEST_CASE("scenario: bus types follow the generators a scenario switches", "[scenario][dispatch]") {
   Scratch tmp;
   const auto path = tmp.child("t.yaml",
                               "study_year: 2030\n"
@@ -457,7 +460,8 @@ TEST_CASE("bus types follow the generators a scenario switches", "[scenario][dis
 // ---------------------------------------------------------------------------------------------------
 // Limits
 
-TEST_CASE("limits: bands in kV become per unit of the bus's base kV; bands in % of it", "[scenario][limits]") {
+TEST_CASE("scenario: limits: bands in kV become per unit of the bus's base kV; bands in % of it",
+          "[scenario][limits]") {
   const auto l = study::read_limits(data("limits.yaml"));
   CHECK(l.name == "test limits");
   const auto n110 = l.band(110, study::Operation::Normal);
@@ -474,7 +478,7 @@ TEST_CASE("limits: bands in kV become per unit of the bus's base kV; bands in % 
   CHECK(l.loading_limit_pct(study::Operation::N1) == 120);
 }
 
-TEST_CASE("limits: the shipped grid-code file gives the Vietnamese bands", "[scenario][limits]") {
+TEST_CASE("scenario: limits: the shipped grid-code file gives the Vietnamese bands", "[scenario][limits]") {
   const auto l = study::read_limits((test::source_dir() / "networks/langson/limits/vn_grid_code.yaml").string());
   using study::Operation;
   CHECK(l.band(500, Operation::Normal).vmin_pu == Approx(0.95));
@@ -491,7 +495,7 @@ TEST_CASE("limits: the shipped grid-code file gives the Vietnamese bands", "[sce
   CHECK(l.loading_max_n1_pct == 100);
 }
 
-TEST_CASE("limits: a scenario's loading overrides apply on top of its file", "[scenario][limits]") {
+TEST_CASE("scenario: limits: a scenario's loading overrides apply on top of its file", "[scenario][limits]") {
   Scratch tmp;
   const auto path = tmp.child("l.yaml", "limits:\n  loading_max_n1_pct: 130\n");
   const auto l = study::scenario_limits(study::read_scenario(path));
@@ -500,7 +504,7 @@ TEST_CASE("limits: a scenario's loading overrides apply on top of its file", "[s
   CHECK(l.source_file == (data_dir() / "limits.yaml").lexically_normal().string());
 }
 
-TEST_CASE("limits: errors point at the line", "[scenario][limits][errors]") {
+TEST_CASE("scenario: limits: errors point at the line", "[scenario][limits][errors]") {
   Scratch tmp;
   const std::string head = "voltage_levels:\n  - name: a\n    base_kv_min: 66\n    base_kv_max: 150\n";
   auto err = [&](const std::string& text) {
@@ -527,7 +531,7 @@ TEST_CASE("limits: errors point at the line", "[scenario][limits][errors]") {
 // ---------------------------------------------------------------------------------------------------
 // Errors: file:line: what is wrong
 
-TEST_CASE("an unknown key names the nearest valid one at its line", "[scenario][errors]") {
+TEST_CASE("scenario: an unknown key names the nearest valid one at its line", "[scenario][errors]") {
   Scratch tmp;
   const auto p = tmp.child("typo.yaml", "study_year: 2030\nload:\n  grwoth_pct: 7\n");
   const auto e = scenario_error(p);
@@ -538,7 +542,7 @@ TEST_CASE("an unknown key names the nearest valid one at its line", "[scenario][
   CHECK_THAT(scenario_error(p3).what(), Contains("unknown key 'zzz'; valid keys: base_year, commissioning"));
 }
 
-TEST_CASE("bad values are reported at their line with the key path", "[scenario][errors]") {
+TEST_CASE("scenario: bad values are reported at their line with the key path", "[scenario][errors]") {
   Scratch tmp;
   struct Case {
     std::string body;
@@ -576,7 +580,7 @@ TEST_CASE("bad values are reported at their line with the key path", "[scenario]
   }
 }
 
-TEST_CASE("names missing from the network are errors at the line that names them", "[scenario][errors]") {
+TEST_CASE("scenario: names missing from the network are errors at the line that names them", "[scenario][errors]") {
   Scratch tmp;
   struct Case {
     std::string body;
@@ -590,14 +594,17 @@ TEST_CASE("names missing from the network are errors at the line that names them
        "groups.w: no element named \"WF ChiLang\""},
       {"outages:\n  - T LB-CL\n  - L LB-XX\n", 4, "outages: no element named \"L LB-XX\""},
       {"outages: [LB110]\n", 2, "outages: \"LB110\" is a bus; outages takes lines, transformers"},
-      {"load:\n  growth_by_zone_pct_per_yr: {LocBnh: 5}\n", 3, "no bus has zone \"LocBnh\" — did you mean 'LocBinh'?"},
+      {"load:\n  growth_by_zone_pct_per_yr: {LocBnh: 5}\n", 3,
+       "no bus has zone \"LocBnh\" — did you mean 'LocBinh'?"},
       {"load:\n  growth_by_category_pct_per_yr:\n    industral: 5\n", 4,
        "no load has category \"industral\" — did you mean 'industrial'?"},
-      {"load:\n  growth_by_name_pct_per_yr: {NaDuong1: 5}\n", 3, "\"NaDuong1\" is a generator; load.growth_by_name_pct_per_yr takes loads and buses"},
+      {"load:\n  growth_by_name_pct_per_yr: {NaDuong1: 5}\n", 3,
+       "\"NaDuong1\" is a generator; load.growth_by_name_pct_per_yr takes loads and buses"},
       {"load:\n  growth_by_zone_category_pct_per_yr:\n    HuuLung:\n      comercial: 5\n", 5,
        "growth_by_zone_category_pct_per_yr.HuuLung: no load has category \"comercial\""},
       {"dispatch:\n  p_mw_by_name: {NaDuong1: 120}\n", 3, "120 MW for \"NaDuong1\" exceeds its installed_mw of 110 MW"},
-      {"dispatch:\n  p_mw_by_name: {Load LocBinh: 5}\n", 3, "\"Load LocBinh\" is a load; dispatch.p_mw_by_name takes generators"},
+      {"dispatch:\n  p_mw_by_name: {Load LocBinh: 5}\n", 3,
+       "\"Load LocBinh\" is a load; dispatch.p_mw_by_name takes generators"},
       {"dispatch:\n  share_by_name_pct: {Grid BacGiang: 5}\n", 3, "is the grid equivalent"},
       {"dispatch:\n  share_by_name_pct: {NaDuong1: 50}\n  p_mw_by_name: {NaDuong1: 50}\n", 4, "give one of them"},
       {"dispatch:\n  wind_share_by_zone_pct: {DinhLap: 50}\n", 3, "no bus has zone \"DinhLap\""},
@@ -617,7 +624,7 @@ TEST_CASE("names missing from the network are errors at the line that names them
   }
 }
 
-TEST_CASE("a name error in a parent file points at the parent's line", "[scenario][errors]") {
+TEST_CASE("scenario: a name error in a parent file points at the parent's line", "[scenario][errors]") {
   Scratch tmp;
   const auto parent = tmp.write("parent.yaml",
                                 "network: tiny_grid.yaml\nbase_year: 2024\noutages: [Hydro BanLay]\n");
@@ -628,9 +635,10 @@ TEST_CASE("a name error in a parent file points at the parent's line", "[scenari
   CHECK_THAT(e.message(), Contains("did you mean 'Hydro BanLai'?"));
 }
 
-TEST_CASE("a failed apply leaves the network unchanged", "[scenario][errors]") {
+TEST_CASE("scenario: a failed apply leaves the network unchanged", "[scenario][errors]") {
   Scratch tmp;
-  const auto p = tmp.child("late.yaml", "study_year: 2030\ndispatch:\n  grid_vm_pu: 1.05\n  vg_pu_by_name: {Nobody: 1}\n");
+  const auto p =
+      tmp.child("late.yaml", "study_year: 2030\ndispatch:\n  grid_vm_pu: 1.05\n  vg_pu_by_name: {Nobody: 1}\n");
   const auto s = study::read_scenario(p);
   model::Network net = tiny_network();
   CHECK_THROWS_AS(study::apply_scenario(s, net), InputError);
@@ -639,7 +647,7 @@ TEST_CASE("a failed apply leaves the network unchanged", "[scenario][errors]") {
   CHECK_FALSE(gen_named(net, "NaDuong2").in_service);
 }
 
-TEST_CASE("extends loops are errors naming the chain", "[scenario][errors]") {
+TEST_CASE("scenario: extends loops are errors naming the chain", "[scenario][errors]") {
   const auto e = scenario_error(data("loop_a.yaml"));
   CHECK(e.loc().file == data("loop_c.yaml"));
   CHECK(e.loc().line == 2);
@@ -654,7 +662,7 @@ TEST_CASE("extends loops are errors naming the chain", "[scenario][errors]") {
   CHECK_THAT(e2.message(), Contains("extends loop"));
 }
 
-TEST_CASE("missing, unreadable, empty and unparsable files are errors", "[scenario][errors]") {
+TEST_CASE("scenario: missing, unreadable, empty and unparsable files are errors", "[scenario][errors]") {
   Scratch tmp;
   const std::string missing = (tmp.dir() / "nope.yaml").string();
   CHECK(std::string(scenario_error(missing).what()) == missing + ": file not found");
@@ -680,7 +688,8 @@ TEST_CASE("missing, unreadable, empty and unparsable files are errors", "[scenar
   CHECK_THAT(scenario_error(no_year).what(), Contains("missing key 'base_year'"));
 }
 
-TEST_CASE("build_network reports a missing network file at the scenario's network line", "[scenario][errors]") {
+TEST_CASE("scenario: build_network reports a missing network file at the scenario's network line",
+          "[scenario][errors]") {
   Scratch tmp;
   const auto p = tmp.write("s.yaml", "# header\nnetwork: no_such_grid.yaml\nbase_year: 2024\n");
   const auto s = study::read_scenario(p);
@@ -693,7 +702,7 @@ TEST_CASE("build_network reports a missing network file at the scenario's networ
 // ---------------------------------------------------------------------------------------------------
 // End to end: a network file in lsflow's format, read by build_network
 
-TEST_CASE("build_network reads the network file and applies the scenario", "[scenario][e2e]") {
+TEST_CASE("scenario: build_network reads the network file and applies the scenario", "[scenario][e2e]") {
   const auto s = study::read_scenario(data("e2e.yaml"));
   study::ApplySummary sum;
   const model::Network net = study::build_network(s, sum);
@@ -721,7 +730,7 @@ TEST_CASE("build_network reads the network file and applies the scenario", "[sce
   CHECK(sum.load_after_mw == Approx(net.total_load_mw()));
 }
 
-TEST_CASE("build_network: a name missing from the network file is an error at the scenario's line",
+TEST_CASE("scenario: build_network: a name missing from the network file is an error at the scenario's line",
           "[scenario][e2e][errors]") {
   Scratch tmp;
   const auto p = tmp.write("e2e_child.yaml", "extends: " + data("e2e.yaml") +
@@ -768,7 +777,7 @@ double in_service_mw(const model::Network& net, model::GenKind kind, bool instal
 
 }  // namespace
 
-TEST_CASE("every shipped scenario reads and builds against grid.yaml", "[scenario][langson]") {
+TEST_CASE("scenario: every shipped scenario reads and builds against grid.yaml", "[scenario][langson]") {
   std::vector<std::string> files;
   for (const auto& e : fs::directory_iterator(langson_dir() / "scenarios"))
     if (e.path().extension() == ".yaml") files.push_back(e.path().filename().string());
@@ -785,7 +794,7 @@ TEST_CASE("every shipped scenario reads and builds against grid.yaml", "[scenari
   }
 }
 
-TEST_CASE("shipped scenarios: base year, growth and the wind series", "[scenario][langson]") {
+TEST_CASE("scenario: shipped scenarios: base year, growth and the wind series", "[scenario][langson]") {
   using model::GenKind;
   const Built peak = build_langson("base-peak.yaml");
   CHECK(peak.net.total_load_mw() == Approx(230));                 // README calibration
