@@ -399,7 +399,7 @@ ApplySummary apply_scenario(const Scenario& s, model::Network& net_in) {
     if (g.kind == model::GenKind::Grid) {
       if (d.grid_vm_pu.is_set()) {
         g.vg_pu = *d.grid_vm_pu.value;
-        if (g.bus.valid()) net.bus(g.bus).vm_pu = g.vg_pu;
+        if (has_bus(net, g.bus)) net.bus(g.bus).vm_pu = g.vg_pu;
       }
     } else if (auto sp = set_points.find(r); sp != set_points.end()) {
       g.p_mw = *sp->second.value.value;

@@ -49,8 +49,8 @@ VoltageLevel read_level(const YamlValue& v) {
   VoltageLevel l;
   l.loc = v.loc();
   l.name = m.require("name").as_string();
-  l.base_kv_min = m.require("base_kv_min").as_double(0.0, 2000.0);
-  l.base_kv_max = m.require("base_kv_max").as_double(0.0, 2000.0);
+  l.base_kv_min = m.require("base_kv_min").as_double(0.001, 2000.0);   // > 0: bands divide by base kV
+  l.base_kv_max = m.require("base_kv_max").as_double(0.001, 2000.0);
   if (l.base_kv_max <= l.base_kv_min)
     m.require("base_kv_max").fail(fmt::format("must be above base_kv_min ({})", l.base_kv_min));
 
