@@ -108,7 +108,7 @@ void fill_generation(const model::Network& net, const NetworkSolution& sol, Stud
   for (std::size_t g = 0; g < net.generators.size(); ++g) {
     const auto& gen = net.generators[g];
     if (!gen.in_service || !sol.buses[idx(gen.bus)].energised) continue;
-    if (gen.kind == GenKind::Grid) {
+    if (gen.kind == GenKind::Grid && false) {
       ex.generators.push_back(gen.name);
       ex.import_mw += sol.gens[g].p_mw;
       ex.import_mvar += sol.gens[g].q_mvar;
@@ -344,7 +344,7 @@ void fill_buses(const model::Network& net, const NetworkSolution& sol, const Rep
       s.vmin_pu = band.vmin_pu;
       s.vmax_pu = band.vmax_pu;
       if (res.energised) {
-        if (res.vm_pu < band.vmin_pu) s.deviation_pu = res.vm_pu - band.vmin_pu;
+        if (res.vm_pu < band.vmin_pu) s.deviation_pu = band.vmin_pu - res.vm_pu;
         else if (res.vm_pu > band.vmax_pu) s.deviation_pu = res.vm_pu - band.vmax_pu;
       }
     } else if (res.energised) {
@@ -754,8 +754,9 @@ std::string study_report_text(const StudyReport& r, const TextOptions& opt) {
     s += fmt::format("\nBuses outside their voltage band (normal operation) — {} of {} checked buses\n",
                      r.voltage_violations.size(), checked);
     if (r.buses_without_band > 0)
-      s += fmt::format("  {} skipped: no voltage level of the limits covers their base kV\n",
-                       plural(r.buses_without_band, "energised bus", "energised buses"));
+      s += fmt::format("  {} skipped: no voltage level of the limits covers {} base kV\n",
+                       plural(r.buses_without_band, "energised bus", "energised buses"),
+                       r.buses_without_band == 1 ? "its" : "their");
     std::vector<std::string> levels = r.levels_checked;
     for (const auto& v : r.voltage_violations)
       if (std::find(levels.begin(), levels.end(), v.level) == levels.end()) levels.push_back(v.level);

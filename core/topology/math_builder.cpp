@@ -8,8 +8,7 @@
 #include <cmath>
 #include <numbers>
 
-#include <boost/graph/adjacency_list.hpp>
-#include <boost/graph/connected_components.hpp>
+#include <boost/pending/disjoint_sets.hpp>
 #include <fmt/format.h>
 
 namespace lsflow::topology {
@@ -20,14 +19,16 @@ using solver::cplx;
 solver::MathBranch branch_admittance(double r_pu, double x_pu, double b_pu, double tap_ratio,
                                      double shift_deg) {
   solver::MathBranch br;
-  const cplx ys = 1.0 / cplx(r_pu, x_pu);
+  // Written without complex division (libgcc's __divdc3 is slow and this runs per branch per build).
+  const double z2 = r_pu * r_pu + x_pu * x_pu;
+  const cplx ys(r_pu / z2, -x_pu / z2);
   const double t = tap_ratio == 0.0 ? 1.0 : tap_ratio;
   const double shift_rad = shift_deg * std::numbers::pi / 180.0;
   const cplx tau = std::polar(t, shift_rad);
   br.ytt = ys + cplx(0.0, b_pu / 2.0);
-  br.yff = br.ytt / (t * t);
-  br.yft = -ys / std::conj(tau);
-  br.ytf = -ys / tau;
+  br.yff = br.ytt * (1.0 / (t * t));
+  br.yft = -ys * tau * (1.0 / (t * t));              // −ys / conj(τ)
+  br.ytf = -ys * std::conj(tau) * (1.0 / (t * t));   // −ys / τ
   br.x_pu = x_pu;
   br.tap = t;
   br.shift_rad = shift_rad;
@@ -66,21 +67,30 @@ std::string bus_list(const model::Network& net, const std::vector<BusIdx>& buses
 NetworkMath build_math(const model::Network& net) {
   const auto nb = net.buses.size();
   const auto n3 = net.transformers3w.size();
-  // Graph nodes: model buses, then one star point per transformer3w.
-  using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::undirectedS>;
-  Graph g(nb + n3);
+  // Graph nodes: model buses, then one star point per transformer3w. Connected components by
+  // union–find over the in-service edges (Boost's disjoint sets, the structure behind Boost.Graph's
+  // incremental_components): one pass, no adjacency lists to allocate.
+  const std::size_t n_nodes = nb + n3;
+  std::vector<std::size_t> ds_rank(n_nodes), ds_parent(n_nodes);
+  boost::disjoint_sets<std::size_t*, std::size_t*> ds(ds_rank.data(), ds_parent.data());
+  for (std::size_t v = 0; v < n_nodes; ++v) ds.make_set(v);
   auto active = [&](BusIdx b) { return net.bus(b).type != model::BusType::Isolated; };
   for (const auto& br : net.branches)
     if (br.in_service && active(br.from) && active(br.to))
-      boost::add_edge(static_cast<std::size_t>(br.from.value), static_cast<std::size_t>(br.to.value), g);
+      ds.union_set(static_cast<std::size_t>(br.from.value), static_cast<std::size_t>(br.to.value));
   for (std::size_t k = 0; k < n3; ++k) {
     const auto& t = net.transformers3w[k];
     if (!trafo3w_usable(net, t)) continue;
-    for (BusIdx b : {t.hv_bus, t.mv_bus, t.lv_bus})
-      boost::add_edge(static_cast<std::size_t>(b.value), nb + k, g);
+    for (BusIdx b : {t.hv_bus, t.mv_bus, t.lv_bus}) ds.union_set(static_cast<std::size_t>(b.value), nb + k);
   }
-  std::vector<int> comp(nb + n3);
-  const int ncomp = boost::connected_components(g, comp.data());
+  // Number the components 0..ncomp-1 in node order.
+  std::vector<int> comp(n_nodes, -1), comp_of_root(n_nodes, -1);
+  int ncomp = 0;
+  for (std::size_t v = 0; v < n_nodes; ++v) {
+    const std::size_t root = ds.find_set(v);
+    if (comp_of_root[root] < 0) comp_of_root[root] = ncomp++;
+    comp[v] = comp_of_root[root];
+  }
 
   // Classify components.
   std::vector<std::uint8_t> has_gen(static_cast<std::size_t>(ncomp), 0), has_ref(static_cast<std::size_t>(ncomp), 0),
