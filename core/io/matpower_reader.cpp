@@ -3,7 +3,7 @@
 // Two passes, kept apart so that each stays simple:
 //  1. Parser: one left-to-right scan of the text into raw matrices and cell arrays (numbers plus the
 //     line each row sits on). It knows MATLAB syntax, not power systems.
-//  2. build_network(): checks the raw data (column counts, ranges, bus references) and maps it into
+//  2. NetworkBuilder: checks the raw data (column counts, ranges, bus references) and maps it into
 //     model::Network. Field order in the file does not matter, so mapping waits for the whole scan.
 // Column layouts follow the MATPOWER manual, appendix B (caseformat).
 
@@ -27,10 +27,6 @@
 #include <vector>
 
 #include <fmt/format.h>
-
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 namespace lsflow::io {
 namespace {
@@ -123,44 +119,6 @@ bool is_number_end(char c) {
   return k != CharClass::Other && k != CharClass::Dot;
 }
 
-// Where the values and row structure of a 64-byte chunk are, one bit per byte (bit i = byte i).
-// Finding token starts with bit operations instead of a character loop lets the number parses run
-// independently of each other: the next value's position does not wait for the current parse, and
-// a per-character loop mispredicts a branch at the end of nearly every token.
-struct ChunkMasks {
-  std::uint64_t delimiters = 0;    // blanks, ',' and the structural characters below
-  std::uint64_t structurals = 0;   // '\n', ';', ']', '%'
-};
-
-// Needs 64 readable bytes at p.
-ChunkMasks classify_chunk(const char* p) {
-  ChunkMasks masks;
-#if defined(__SSE2__)
-  for (int i = 0; i < 4; ++i) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i));
-    const auto eq = [&v](char c) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(c)); };
-    const __m128i blank =
-        _mm_or_si128(_mm_or_si128(eq(' '), eq('\t')), _mm_or_si128(eq('\r'), eq(',')));
-    const __m128i structural =
-        _mm_or_si128(_mm_or_si128(eq('\n'), eq(';')), _mm_or_si128(eq(']'), eq('%')));
-    const auto bits = [](__m128i m) {
-      return static_cast<std::uint64_t>(static_cast<std::uint16_t>(_mm_movemask_epi8(m)));
-    };
-    masks.delimiters |= bits(_mm_or_si128(blank, structural)) << (16 * i);
-    masks.structurals |= bits(structural) << (16 * i);
-  }
-#else
-  for (unsigned i = 0; i < 64; ++i) {
-    const CharClass k = char_class(p[i]);
-    const bool structural = k == CharClass::Newline || k == CharClass::RowEnd ||
-                            k == CharClass::Close || k == CharClass::Comment;
-    masks.delimiters |= std::uint64_t{structural || k == CharClass::Blank} << i;
-    masks.structurals |= std::uint64_t{structural} << i;
-  }
-#endif
-  return masks;
-}
-
 enum class NumberStatus { Ok, NotANumber, OutOfRange };
 
 // Decimal fast path. With at most 19 digits the mantissa m fits in 64 bits; when also m <= 2^53 and
@@ -169,8 +127,6 @@ enum class NumberStatus { Ok, NotANumber, OutOfRange };
 constexpr std::array<double, 23> exact_pow10 = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                                 1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
                                                 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-constexpr std::array<std::uint64_t, 9> pow10_u64 = {1,      10,      100,      1000,     10000,
-                                                    100000, 1000000, 10000000, 100000000};
 
 bool finish_decimal(std::uint64_t mantissa, std::ptrdiff_t digits, std::ptrdiff_t fraction_digits,
                     bool negative, double& out) {
@@ -184,44 +140,6 @@ bool finish_decimal(std::uint64_t mantissa, std::ptrdiff_t digits, std::ptrdiff_
   return true;
 }
 
-// Digit runs eight bytes at a time (SWAR, as in simdjson/fast_float): the per-character loop
-// costs a mispredicted branch at the end of every run, which dominated the scan.
-std::uint64_t load8(const char* p) {
-  std::uint64_t chunk = 0;
-  std::memcpy(&chunk, p, sizeof chunk);
-  return chunk;
-}
-// How many of the chunk's bytes, from the first, are ASCII digits (0..8). A carry out of a byte
-// >= 0xFA can spoil the bytes after it, but that byte already ended the run.
-unsigned leading_digits(std::uint64_t chunk) {
-  constexpr std::uint64_t high_nibbles = 0xF0F0F0F0F0F0F0F0ULL;
-  constexpr std::uint64_t threes = 0x3030303030303030ULL;
-  const std::uint64_t not_digit = ((chunk & high_nibbles) ^ threes) |
-                                  (((chunk + 0x0606060606060606ULL) & high_nibbles) ^ threes);
-  return not_digit == 0 ? 8U : static_cast<unsigned>(std::countr_zero(not_digit)) / 8U;
-}
-// The value of the chunk's first n (1..8) digits; shifted-in zero bytes read as leading 0s.
-std::uint64_t digits_value(std::uint64_t chunk, unsigned n) {
-  chunk = (chunk << (8 * (8 - n))) & 0x0F0F0F0F0F0F0F0FULL;
-  chunk = (chunk * 10 + (chunk >> 8)) & 0x00FF00FF00FF00FFULL;
-  chunk = (chunk * 100 + (chunk >> 16)) & 0x0000FFFF0000FFFFULL;
-  return (chunk * 10000 + (chunk >> 32)) & 0xFFFFFFFFULL;
-}
-// Appends the digit run at q to mantissa; needs 32 readable bytes at q. (A branch-free version,
-// without the n == 0 test, measured slower: the branches let the CPU run ahead to the next token.)
-[[gnu::always_inline]] inline void read_digit_run(const char*& q, std::uint64_t& mantissa,
-                                                  std::ptrdiff_t& digits) {
-  for (int chunks = 0; chunks < 3; ++chunks) {   // 24 digits is past what the fast path takes
-    const std::uint64_t chunk = load8(q);
-    const unsigned n = leading_digits(chunk);
-    if (n == 0) return;
-    mantissa = mantissa * pow10_u64[n] + digits_value(chunk, n);
-    q += n;
-    digits += n;
-    if (n < 8) return;
-  }
-}
-
 // Parses one number token at p (advancing p past it). Accepts what MATLAB writes in case files:
 // integers, decimals (`.5`, `5.`), exponents, an optional sign, Inf and NaN (the caller rejects NaN).
 NumberStatus parse_number(const char*& p, const char* end, double& out) {
@@ -231,34 +149,20 @@ NumberStatus parse_number(const char*& p, const char* end, double& out) {
   const bool negative = q != end && *q == '-';
   q += negative;
   std::uint64_t mantissa = 0;
-  std::ptrdiff_t digits = 0;
+  const char* int_start = q;
+  while (q != end && is_digit(*q)) mantissa = mantissa * 10 + static_cast<unsigned>(*q++ - '0');
+  std::ptrdiff_t digits = q - int_start;
   std::ptrdiff_t fraction_digits = 0;
-  if (std::endian::native == std::endian::little && end - q >= 64) {
-    read_digit_run(q, mantissa, digits);
-    if (*q == '.') {
-      ++q;
-      read_digit_run(q, mantissa, fraction_digits);
-      digits += fraction_digits;
-    }
-    if (is_number_end(*q) && finish_decimal(mantissa, digits, fraction_digits, negative, out)) {
-      p = q;
-      return NumberStatus::Ok;
-    }
-  } else {   // near the end of the text: one character at a time
-    const char* int_start = q;
+  if (q != end && *q == '.') {
+    const char* fraction_start = ++q;
     while (q != end && is_digit(*q)) mantissa = mantissa * 10 + static_cast<unsigned>(*q++ - '0');
-    digits = q - int_start;
-    if (q != end && *q == '.') {
-      const char* fraction_start = ++q;
-      while (q != end && is_digit(*q)) mantissa = mantissa * 10 + static_cast<unsigned>(*q++ - '0');
-      fraction_digits = q - fraction_start;
-      digits += fraction_digits;
-    }
-    if ((q == end || is_number_end(*q)) &&
-        finish_decimal(mantissa, digits, fraction_digits, negative, out)) {
-      p = q;
-      return NumberStatus::Ok;
-    }
+    fraction_digits = q - fraction_start;
+    digits += fraction_digits;
+  }
+  if ((q == end || is_number_end(*q)) &&
+      finish_decimal(mantissa, digits, fraction_digits, negative, out)) {
+    p = q;
+    return NumberStatus::Ok;
   }
   // Exponents, Inf, NaN, long mantissas, and anything that is not a number.
   auto [ptr, ec] = std::from_chars(number_start, end, out);
@@ -552,111 +456,92 @@ RawMatrix Parser::read_matrix(std::string_view field, std::span<const std::strin
     out_end = m.values.data() + m.values.size();
   };
 
-  const char* const matrix_start = p_;
-  int line = line_;   // a local in the hot loop: a member would be reloaded after every store
+  // The cursor and line live in locals in the hot loop: as members they would be reloaded after
+  // every store.
+  const char* p = p_;
+  const char* const matrix_start = p;
+  int line = line_;
   std::uint32_t count = 0;   // values in the current row so far
   int row_line = line;
-  auto end_row = [&](const char* at) {
+  auto end_row = [&] {
     if (count == 0) return;   // a blank line, or a ';' already ended this row
     for (std::uint32_t c = count; c < m.width; ++c) *out++ = std::numeric_limits<double>::quiet_NaN();
     m.rows.push_back(RawRow{count, row_line});
     count = 0;
     if (m.rows.size() == 1 && span_bytes > 0) {
-      const auto row_bytes = static_cast<std::size_t>(std::max<std::ptrdiff_t>(at - matrix_start, 1));
+      const auto row_bytes = static_cast<std::size_t>(std::max<std::ptrdiff_t>(p - matrix_start, 1));
       const std::size_t expected_rows = span_bytes / row_bytes + 16;
       m.rows.reserve(expected_rows);
       if (static_cast<std::size_t>(out_end - out) < expected_rows * m.width) make_room(expected_rows);
     }
   };
-  // Restarts the scan after a comment or a `...` continuation: the rest of that line is not data.
-  auto line_end_after = [&](const char* at) {
-    const void* nl = std::memchr(at, '\n', static_cast<std::size_t>(end_ - at));
-    return nl ? static_cast<const char*>(nl) : end_;
-  };
-
-  const char* chunk = p_;
-  std::uint64_t previous_is_delimiter = 1;   // the '[' before the first value
-  std::array<char, 64> tail{};                // the last, partial chunk, padded with blanks
   while (true) {
-    if (chunk >= end_) {
+    if (p == end_) {
       line_ = line;   // for last_line()
       fail(start_line, fmt::format("mpc.{}: the matrix opened here is never closed: the file ends at "
                                    "line {} without its ']' (is the file truncated?)",
                                    field, last_line()));
     }
-    ChunkMasks masks;
-    if (end_ - chunk >= 64) {
-      masks = classify_chunk(chunk);
-    } else {
-      tail.fill(' ');
-      std::memcpy(tail.data(), chunk, static_cast<std::size_t>(end_ - chunk));
-      masks = classify_chunk(tail.data());
-    }
-    const std::uint64_t starts =
-        ~masks.delimiters & ((masks.delimiters << 1) | previous_is_delimiter);
-    previous_is_delimiter = masks.delimiters >> 63;
-    const char* next_chunk = chunk + 64;
-    // Visit value starts and structural characters in file order.
-    for (std::uint64_t events = starts | masks.structurals; events != 0; events &= events - 1) {
-      const char* at = chunk + std::countr_zero(events);
-      switch (char_class(*at)) {
-        case CharClass::Newline:   // a newline ends a row, as ';' does
-          end_row(at);
-          ++line;
-          continue;
-        case CharClass::RowEnd:
-          end_row(at);
-          continue;
-        case CharClass::Close:
-          end_row(at);
-          m.values.resize(static_cast<std::size_t>(out - m.values.data()));
-          p_ = at + 1;
+    switch (char_class(*p)) {
+      case CharClass::Blank:
+        ++p;
+        continue;
+      case CharClass::Newline:   // a newline ends a row, as ';' does
+        end_row();
+        ++p;
+        ++line;
+        continue;
+      case CharClass::RowEnd:
+        end_row();
+        ++p;
+        continue;
+      case CharClass::Comment:
+        p_ = p;
+        skip_to_eol();
+        p = p_;
+        continue;
+      case CharClass::Close:
+        end_row();
+        m.values.resize(static_cast<std::size_t>(out - m.values.data()));
+        p_ = p + 1;
+        line_ = line;
+        return m;
+      case CharClass::Dot:
+        if (end_ - p >= 3 && p[1] == '.' && p[2] == '.') {   // `...`: the row goes on
+          p_ = p;
           line_ = line;
-          return m;
-        case CharClass::Comment:   // resume at the newline, which then ends the row
-          next_chunk = line_end_after(at);
-          previous_is_delimiter = 1;
-          events = 1;   // cleared by the loop step: leave this chunk
+          skip_continuation();
+          p = p_;
+          line = line_;
           continue;
-        case CharClass::Dot:
-          if (end_ - at >= 3 && at[1] == '.' && at[2] == '.') {   // `...`: the row goes on
-            next_chunk = line_end_after(at);
-            if (next_chunk != end_) {
-              ++next_chunk;
-              ++line;
-            }
-            previous_is_delimiter = 1;
-            events = 1;
-            continue;
-          }
-          break;
-        default:
-          break;
-      }
-      if (count == 0) {
-        row_line = line;
-        if (static_cast<std::size_t>(out_end - out) < m.width) make_room(1);
-      }
-      const char* q = at;
-      double value = 0.0;
-      switch (parse_number(q, end_, value)) {
-        case NumberStatus::Ok:
-          break;
-        case NumberStatus::OutOfRange:
-          fail(line, fmt::format("mpc.{} row {}, {}: \"{}\" is out of range for a number", field,
-                                 m.rows.size() + 1, column_label(columns, count), token_at(at)));
-        case NumberStatus::NotANumber:
-          fail(line, fmt::format("mpc.{} row {}, {}: expected a number, found \"{}\"", field,
-                                 m.rows.size() + 1, column_label(columns, count), token_at(at)));
-      }
-      if (std::isnan(value)) {
-        fail(line, fmt::format("mpc.{} row {}, {}: NaN is not a usable value", field,
-                               m.rows.size() + 1, column_label(columns, count)));
-      }
-      if (count < m.width) *out++ = value;   // later columns are not used
-      ++count;
+        }
+        break;
+      case CharClass::Other:
+      case CharClass::BlockEnd:
+        break;
     }
-    chunk = next_chunk;
+    if (count == 0) {
+      row_line = line;
+      if (static_cast<std::size_t>(out_end - out) < m.width) make_room(1);
+    }
+    const char* start = p;
+    double value = 0.0;
+    switch (parse_number(p, end_, value)) {
+      case NumberStatus::Ok:
+        break;
+      case NumberStatus::OutOfRange:
+        fail(line, fmt::format("mpc.{} row {}, {}: \"{}\" is out of range for a number", field,
+                               m.rows.size() + 1, column_label(columns, count), token_at(start)));
+      case NumberStatus::NotANumber:
+        fail(line, fmt::format("mpc.{} row {}, {}: expected a number, found \"{}\"", field,
+                               m.rows.size() + 1, column_label(columns, count), token_at(start)));
+    }
+    if (std::isnan(value)) {
+      fail(line, fmt::format("mpc.{} row {}, {}: NaN is not a usable value", field, m.rows.size() + 1,
+                             column_label(columns, count)));
+    }
+    if (count < m.width) *out++ = value;   // later columns are not used
+    ++count;
   }
 }
 

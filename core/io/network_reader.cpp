@@ -11,15 +11,22 @@
 //   voltage_bands:                optional; fills vmin_pu/vmax_pu of buses that do not set them. When
 //     - {base_kv, vmin_kv, vmax_kv | vmin_pu, vmax_pu}      present, every bus's base_kv needs a band.
 //   line_types:         - {name, r_ohm_per_km, x_ohm_per_km, b_us_per_km, rating_a}
-//   transformer_types:  - {name, sn_mva, vn_hv_kv, vn_lv_kv, uk_pct, pk_kw, tap_step_pct, tap_max}
+//   transformer_types:  - {name, sn_mva, vn_hv_kv, vn_lv_kv, uk_pct, pk_kw, tap_step_pct, tap_max, tap_min}
 //   transformer3w_types: - {name, sn_hv_mva, sn_mv_mva, sn_lv_mva, vn_hv_kv, vn_mv_kv, vn_lv_kv,
 //                           uk_hv_mv_pct, uk_hv_lv_pct, uk_mv_lv_pct, pk_hv_mv_kw, pk_hv_lv_kw,
-//                           pk_mv_lv_kw, tap_step_pct, tap_max}
+//                           pk_mv_lv_kw, tap_step_pct, tap_max, tap_min}
 //   buses:          - {id, name, base_kv, zone, lat_deg, lon_deg, vmin_pu, vmax_pu, vm_pu, va_deg}
 //   lines:          - {name, from_bus, to_bus, type, length_km | sections: [{type, length_km}],
 //                      circuits (default 1), in_service}
-//   transformers:   - {name, hv_bus, lv_bus, type, tap_pos, in_service}
-//   transformers3w: - {name, hv_bus, mv_bus, lv_bus, type, tap_pos, in_service}
+//   transformers:   - {name, hv_bus, lv_bus, type, tap_pos, oltc, in_service}
+//   transformers3w: - {name, hv_bus, mv_bus, lv_bus, type, tap_pos, oltc, in_service}
+//     oltc:         {enabled, regulate: mv | lv, vmin_pu + vmax_pu | vset_pu + deadband_pct}
+//                   automatic voltage control by the on-load tap changer (model/tap_changer.hpp):
+//                   enabled (default true), regulate the MV bus (default, three-winding) or the LV bus
+//                   (the only choice, and the default, for two-winding units), target band vmin_pu–
+//                   vmax_pu (default 1.00–1.04) or vset_pu ± deadband_pct/2 (deadband_pct: the band's
+//                   whole width, % of nominal). The band must be at least one tap step wide, or the tap
+//                   would hunt. The type must have a tap range (tap_step_pct > 0, tap_max > tap_min).
 //   external_grids: - {name, bus, connect_to, sk_mva, rx_ratio, vg_pu, qmin_mvar, qmax_mvar, in_service}
 //   generators:     - {name, bus, kind, installed_mw, p_mw, pmin_mw, pmax_mw, control: pv|pq,
 //                      vg_pu, qmin_mvar, qmax_mvar (pv) | q_mvar (pq), in_service}
@@ -50,6 +57,9 @@
 //
 // Three-winding transformers are stored as nameplates (model::Transformer3W); the star (T) equivalent is
 // made by model::star_equivalent() in the topology pass, not here. tap_hv_pct = tap_pos · tap_step_pct.
+//
+// Tap range: positions tap_min … tap_max (tap_min defaults to −tap_max); every transformer whose type
+// has a range gets a model::TapChanger (position, step, range; manual unless `oltc:` is given).
 //
 // External grid (Thevenin equivalent of the network behind `connect_to`): a generator of kind grid at
 // `bus` (the internal EMF node, the reference bus) and a branch <name>_Zth from `bus` to `connect_to`:
@@ -93,19 +103,22 @@ const std::map<std::string, std::vector<std::string>>& section_keys() {
       {"voltage_bands", {"base_kv", "vmin_kv", "vmax_kv", "vmin_pu", "vmax_pu", "source"}},
       {"line_types", {"name", "r_ohm_per_km", "x_ohm_per_km", "b_us_per_km", "rating_a", "source"}},
       {"transformer_types",
-       {"name", "sn_mva", "vn_hv_kv", "vn_lv_kv", "uk_pct", "pk_kw", "tap_step_pct", "tap_max", "source"}},
+       {"name", "sn_mva", "vn_hv_kv", "vn_lv_kv", "uk_pct", "pk_kw", "tap_step_pct", "tap_max", "tap_min",
+        "source"}},
       {"transformer3w_types",
        {"name", "sn_hv_mva", "sn_mv_mva", "sn_lv_mva", "vn_hv_kv", "vn_mv_kv", "vn_lv_kv", "uk_hv_mv_pct",
         "uk_hv_lv_pct", "uk_mv_lv_pct", "pk_hv_mv_kw", "pk_hv_lv_kw", "pk_mv_lv_kw", "tap_step_pct",
-        "tap_max", "source"}},
+        "tap_max", "tap_min", "source"}},
       {"buses",
        {"id", "name", "base_kv", "zone", "lat_deg", "lon_deg", "vmin_pu", "vmax_pu", "vm_pu", "va_deg",
         "source"}},
       {"lines",
        {"name", "from_bus", "to_bus", "type", "length_km", "sections", "circuits", "in_service", "source"}},
       {"sections", {"type", "length_km", "source"}},
-      {"transformers", {"name", "hv_bus", "lv_bus", "type", "tap_pos", "in_service", "source"}},
-      {"transformers3w", {"name", "hv_bus", "mv_bus", "lv_bus", "type", "tap_pos", "in_service", "source"}},
+      {"transformers", {"name", "hv_bus", "lv_bus", "type", "tap_pos", "oltc", "in_service", "source"}},
+      {"transformers3w",
+       {"name", "hv_bus", "mv_bus", "lv_bus", "type", "tap_pos", "oltc", "in_service", "source"}},
+      {"oltc", {"enabled", "regulate", "vmin_pu", "vmax_pu", "vset_pu", "deadband_pct", "source"}},
       {"external_grids",
        {"name", "bus", "connect_to", "sk_mva", "rx_ratio", "vg_pu", "qmin_mvar", "qmax_mvar", "in_service",
         "source"}},
@@ -131,7 +144,7 @@ struct LineType {
 struct TransformerType {
   double sn_mva = 0.0, vn_hv_kv = 0.0, vn_lv_kv = 0.0, uk_pct = 0.0, pk_kw = 0.0;
   double tap_step_pct = 0.0;
-  int tap_max = 0;
+  int tap_max = 0, tap_min = 0;
   SourceLoc loc;
 };
 
@@ -141,7 +154,7 @@ struct Transformer3WType {
   double uk_hv_mv_pct = 0.0, uk_hv_lv_pct = 0.0, uk_mv_lv_pct = 0.0;
   double pk_hv_mv_kw = 0.0, pk_hv_lv_kw = 0.0, pk_mv_lv_kw = 0.0;
   double tap_step_pct = 0.0;
-  int tap_max = 0;
+  int tap_max = 0, tap_min = 0;
   SourceLoc loc;
 };
 
@@ -299,14 +312,75 @@ class NetworkReader {
                                    name, key, net_.bus(bus).name, fmt_num(vb), fmt_num(vn_kv)));
   }
 
-  static int tap_position(const YamlMap& m, int tap_max, std::string_view what, const std::string& name) {
+  static int tap_position(const YamlMap& m, int tap_min, int tap_max, std::string_view what,
+                          const std::string& name) {
     auto v = m.get("tap_pos");
     if (!v) return 0;
     const int pos = v->as_int();
-    if (std::abs(pos) > tap_max)
-      v->fail(fmt::format("{} \"{}\": tap position {} is outside the type's range ±{}", what, name, pos,
-                          tap_max));
+    if (pos < tap_min || pos > tap_max)
+      v->fail(tap_min == -tap_max
+                  ? fmt::format("{} \"{}\": tap position {} is outside the type's range ±{}", what, name, pos,
+                                tap_max)
+                  : fmt::format("{} \"{}\": tap position {} is outside the type's range {} … {}", what, name,
+                                pos, tap_min, tap_max));
     return pos;
+  }
+
+  // The tap changer of a transformer: range and step from its type, position from tap_pos, and the
+  // automatic control from `oltc:` (see the top of the file). `mv` is invalid for two-winding units.
+  static model::TapChanger tap_changer(const YamlMap& m, double step_pct, int tap_min, int tap_max, int pos,
+                                       BusIdx mv, BusIdx lv, std::string_view what, const std::string& name) {
+    model::TapChanger t;
+    t.step_pct = step_pct;
+    t.pos_min = tap_min;
+    t.pos_max = tap_max;
+    t.pos = pos;
+    t.regulated_bus = mv.valid() ? mv : lv;
+    const auto v = m.get("oltc");
+    if (!v) return t;
+    const YamlMap o = v->as_map();
+    o.allow_only(keys_of("oltc"));
+    check_source(o);
+    if (!t.present())
+      v->fail(fmt::format("{} \"{}\": oltc needs a tap range, but its type has none (give the type "
+                          "tap_step_pct > 0 and tap_max)",
+                          what, name));
+    t.automatic = o.has("enabled") ? o.require("enabled").as_bool() : true;
+    if (auto r = o.get("regulate")) {
+      const std::string side = r->as_string();
+      if (side == "mv" && mv.valid())
+        t.regulated_bus = mv;
+      else if (side == "lv")
+        t.regulated_bus = lv;
+      else if (side == "mv")
+        r->fail(fmt::format("{} \"{}\": a two-winding transformer regulates its lv side", what, name));
+      else
+        r->fail(fmt::format("{} \"{}\": regulate \"{}\" must be {}{}", what, name, side,
+                            mv.valid() ? "mv or lv" : "lv",
+                            did_you_mean(side, mv.valid() ? std::vector<std::string>{"mv", "lv"}
+                                                          : std::vector<std::string>{"lv"})));
+    }
+    const bool band = o.has("vmin_pu") || o.has("vmax_pu");
+    const bool set = o.has("vset_pu") || o.has("deadband_pct");
+    if (band && set)
+      throw InputError(v->loc(), fmt::format("{} \"{}\": give the oltc band as vmin_pu and vmax_pu, or as "
+                                             "vset_pu and deadband_pct, not both",
+                                             what, name));
+    if (band) {
+      t.vmin_pu = o.require("vmin_pu").as_double(0.8, 1.2);
+      t.vmax_pu = o.require("vmax_pu").as_double(0.8, 1.2);
+    } else if (set) {
+      const double vset = o.require("vset_pu").as_double(0.8, 1.2);
+      const double width = o.require("deadband_pct").as_double(0.0, 20.0) / 100.0;
+      t.vmin_pu = vset - width / 2.0;
+      t.vmax_pu = vset + width / 2.0;
+    }
+    if (t.vmax_pu - t.vmin_pu < step_pct / 100.0 - 1e-12)
+      throw InputError(v->loc(), fmt::format("{} \"{}\": the oltc band {}–{} pu is narrower than one tap step "
+                                             "({} %): the tap would hunt",
+                                             what, name, fmt_num(t.vmin_pu), fmt_num(t.vmax_pu),
+                                             fmt_num(step_pct)));
+    return t;
   }
 
   // ---- library ------------------------------------------------------------------------------------
@@ -384,9 +458,11 @@ class NetworkReader {
                                    name, ur_pct, uk_key, fmt_num(uk_pct)));
   }
 
-  static void read_tap_range(const YamlMap& m, double& step_pct, int& tap_max) {
+  static void read_tap_range(const YamlMap& m, double& step_pct, int& tap_max, int& tap_min) {
     if (auto v = m.get("tap_step_pct")) step_pct = v->as_double(0.0, 10.0);
     if (auto v = m.get("tap_max")) tap_max = v->as_int(0, 64);
+    tap_min = -tap_max;
+    if (auto v = m.get("tap_min")) tap_min = v->as_int(-64, 0);
   }
 
   void read_transformer_type(const YamlValue& item) {
@@ -399,7 +475,7 @@ class NetworkReader {
     t.vn_lv_kv = positive(m.require("vn_lv_kv"));
     t.uk_pct = m.require("uk_pct").as_double();
     t.pk_kw = m.has("pk_kw") ? non_negative(m.require("pk_kw")) : 0.0;
-    read_tap_range(m, t.tap_step_pct, t.tap_max);
+    read_tap_range(m, t.tap_step_pct, t.tap_max, t.tap_min);
     if (t.vn_lv_kv >= t.vn_hv_kv)
       m.require("vn_lv_kv").fail(fmt::format("transformer type \"{}\": vn_lv_kv must be below vn_hv_kv", name));
     check_uk(m, "uk_pct", t.uk_pct, t.pk_kw, t.sn_mva, "transformer type", name);
@@ -424,7 +500,7 @@ class NetworkReader {
     t.pk_hv_mv_kw = pk("pk_hv_mv_kw");
     t.pk_hv_lv_kw = pk("pk_hv_lv_kw");
     t.pk_mv_lv_kw = pk("pk_mv_lv_kw");
-    read_tap_range(m, t.tap_step_pct, t.tap_max);
+    read_tap_range(m, t.tap_step_pct, t.tap_max, t.tap_min);
     if (!(t.vn_hv_kv > t.vn_mv_kv && t.vn_mv_kv > t.vn_lv_kv))
       m.require("vn_mv_kv").fail(fmt::format(
           "three-winding transformer type \"{}\": rated voltages must fall from HV to MV to LV", name));
@@ -608,7 +684,8 @@ class NetworkReader {
                                           "transformer", name);
       check_winding(m, "hv_bus", hv, t.vn_hv_kv, "transformer", name);
       check_winding(m, "lv_bus", lv, t.vn_lv_kv, "transformer", name);
-      const double tap_pct = tap_position(m, t.tap_max, "transformer", name) * t.tap_step_pct;
+      const int tap_pos = tap_position(m, t.tap_min, t.tap_max, "transformer", name);
+      const double tap_pct = tap_pos * t.tap_step_pct;
 
       const double vb_hv = net_.bus(hv).base_kv, vb_lv = net_.bus(lv).base_kv;
       const double z_own = t.uk_pct / 100.0;
@@ -624,6 +701,7 @@ class NetworkReader {
       br.x_pu = x_own * scale;
       br.tap_ratio = (t.vn_hv_kv * (1.0 + tap_pct / 100.0) / vb_hv) / (t.vn_lv_kv / vb_lv);
       br.rate_a_mva = br.rate_b_mva = br.rate_c_mva = t.sn_mva;
+      br.oltc = tap_changer(m, t.tap_step_pct, t.tap_min, t.tap_max, tap_pos, BusIdx{}, lv, "transformer", name);
       br.in_service = in_service(m);
       br.loc = item.loc();
       net_.branches.push_back(std::move(br));
@@ -660,7 +738,9 @@ class NetworkReader {
       tr.pk_hv_mv_kw = t.pk_hv_mv_kw;
       tr.pk_hv_lv_kw = t.pk_hv_lv_kw;
       tr.pk_mv_lv_kw = t.pk_mv_lv_kw;
-      tr.tap_hv_pct = tap_position(m, t.tap_max, what, tr.name) * t.tap_step_pct;
+      const int tap_pos = tap_position(m, t.tap_min, t.tap_max, what, tr.name);
+      tr.tap_hv_pct = tap_pos * t.tap_step_pct;
+      tr.oltc = tap_changer(m, t.tap_step_pct, t.tap_min, t.tap_max, tap_pos, tr.mv_bus, tr.lv_bus, what, tr.name);
       tr.in_service = in_service(m);
       net_.transformers3w.push_back(std::move(tr));
     }

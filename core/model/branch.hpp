@@ -3,6 +3,7 @@
 
 #include "common/errors.hpp"
 #include "common/strong_index.hpp"
+#include "model/tap_changer.hpp"
 
 namespace lsflow::model {
 
@@ -26,9 +27,14 @@ struct Branch {
   bool in_service = true;
   double length_km = 0.0;     // informational (network files); 0 when unknown
   std::string conductor;      // informational (network files)
+  TapChanger oltc;            // two-winding transformers from network files; none for lines
   SourceLoc loc;
 
   [[nodiscard]] double effective_tap() const { return tap_ratio == 0.0 ? 1.0 : tap_ratio; }
 };
+
+// Moves the branch's tap changer to `pos` (clamped to its range) and rescales tap_ratio by the change
+// of the HV winding's turns. Returns false (and changes nothing) when the branch has no tap changer.
+bool set_tap_position(Branch& br, int pos);
 
 }  // namespace lsflow::model

@@ -4,6 +4,7 @@
 
 #include "common/errors.hpp"
 #include "common/strong_index.hpp"
+#include "model/tap_changer.hpp"
 
 namespace lsflow::model {
 
@@ -20,9 +21,14 @@ struct Transformer3W {
   double uk_hv_mv_pct = 0.0, uk_hv_lv_pct = 0.0, uk_mv_lv_pct = 0.0;
   double pk_hv_mv_kw = 0.0, pk_hv_lv_kw = 0.0, pk_mv_lv_kw = 0.0;
   double tap_hv_pct = 0.0;   // off-nominal HV tap, % of rated voltage (+ raises the HV turns)
+  TapChanger oltc;           // when present, tap_hv_pct = oltc.pos · oltc.step_pct
   bool in_service = true;
   SourceLoc loc;
 };
+
+// Moves the transformer's tap changer to `pos` (clamped to its range) and sets tap_hv_pct to match.
+// Returns false (and changes nothing) when the transformer has no tap changer.
+bool set_tap_position(Transformer3W& t, int pos);
 
 // One winding of the star equivalent, in per unit on the system base, star point on the `to` side.
 struct StarWinding {

@@ -231,7 +231,7 @@ CaseComparison compare_cases(const std::vector<StudyReport>& cases) {
       v.case_excess = a != now.end() ? a->second.excess : 0.0;
       if (b == base.end()) v.change = Change::Appears;
       else if (a == now.end()) v.change = Change::Clears;
-      else if (v.case_excess > v.base_excess - tolerance(v.type)) v.change = Change::Worsens;
+      else if (v.case_excess > v.base_excess + tolerance(v.type)) v.change = Change::Worsens;
       else if (v.case_excess < v.base_excess - tolerance(v.type)) v.change = Change::Improves;
       else v.change = Change::Unchanged;
       c.changes.push_back(std::move(v));

@@ -69,7 +69,10 @@ std::string bus_name(const model::Network& net, BusIdx b) {
 
 std::size_t idx(BusIdx b) { return static_cast<std::size_t>(b.value); }
 
-double capacity_mw(const model::Generator& g) { return g.installed_mw > 0.0 ? g.installed_mw : g.pmax_mw; }
+double capacity_mw(const model::Generator& g) {
+  const double c = g.installed_mw > 0.0 ? g.installed_mw : g.pmax_mw;
+  return std::isfinite(c) ? c : 0.0;
+}
 
 // ---------------------------------------------------------------------------------------------------
 // Building
@@ -108,7 +111,7 @@ void fill_generation(const model::Network& net, const NetworkSolution& sol, Stud
   for (std::size_t g = 0; g < net.generators.size(); ++g) {
     const auto& gen = net.generators[g];
     if (!gen.in_service || !sol.buses[idx(gen.bus)].energised) continue;
-    if (gen.kind == GenKind::Grid && false) {
+    if (gen.kind == GenKind::Grid) {
       ex.generators.push_back(gen.name);
       ex.import_mw += sol.gens[g].p_mw;
       ex.import_mvar += sol.gens[g].q_mvar;
@@ -344,7 +347,7 @@ void fill_buses(const model::Network& net, const NetworkSolution& sol, const Rep
       s.vmin_pu = band.vmin_pu;
       s.vmax_pu = band.vmax_pu;
       if (res.energised) {
-        if (res.vm_pu < band.vmin_pu) s.deviation_pu = band.vmin_pu - res.vm_pu;
+        if (res.vm_pu < band.vmin_pu) s.deviation_pu = res.vm_pu - band.vmin_pu;
         else if (res.vm_pu > band.vmax_pu) s.deviation_pu = res.vm_pu - band.vmax_pu;
       }
     } else if (res.energised) {
@@ -841,9 +844,10 @@ namespace {
 
 json jnum(double x) { return std::isnan(x) ? json(nullptr) : json(x); }
 
+// A number that may be null (NaN or ±inf are written as null); a missing key is an error.
 double get_num(const json& j, const char* key) {
-  if (!j.contains(key) || j.at(key).is_null()) return kNaN;
-  return j.at(key).get<double>();
+  const json& x = j.at(key);
+  return x.is_null() ? kNaN : x.get<double>();
 }
 
 json flow_json(const FlowEnd& f) { return {{"p_mw", f.p_mw}, {"q_mvar", f.q_mvar}}; }
@@ -1008,7 +1012,7 @@ StudyReport study_report_from_json(const json& j) {
     const auto& l = j.at("limits");
     r.limits = l.value("name", "");
     r.limits_file = l.value("file", "");
-    r.loading_limit_pct = l.at("loading_max_pct").get<double>();
+    r.loading_limit_pct = get_num(l, "loading_max_pct");
     r.levels_checked = l.value("levels", std::vector<std::string>{});
     const auto& c = j.at("convergence");
     r.convergence.converged = c.at("converged").get<bool>();
@@ -1030,9 +1034,9 @@ StudyReport study_report_from_json(const json& j) {
       if (!model::parse_gen_kind(k.at("kind").get<std::string>(), g.kind))
         throw InputError(fmt::format("unknown generator kind \"{}\"", k.at("kind").get<std::string>()));
       g.units = k.at("units").get<int>();
-      g.installed_mw = k.at("installed_mw").get<double>();
-      g.p_mw = k.at("p_mw").get<double>();
-      g.q_mvar = k.at("q_mvar").get<double>();
+      g.installed_mw = get_num(k, "installed_mw");
+      g.p_mw = get_num(k, "p_mw");
+      g.q_mvar = get_num(k, "q_mvar");
       r.generation.push_back(g);
     }
     auto kind_of = [](const json& x) {
@@ -1044,18 +1048,18 @@ StudyReport study_report_from_json(const json& j) {
     const auto& ex = j.at("exchange");
     r.exchange.generators = ex.at("generators").get<std::vector<std::string>>();
     r.exchange.buses = ex.at("buses").get<std::vector<std::string>>();
-    r.exchange.import_mw = ex.at("import_mw").get<double>();
-    r.exchange.import_mvar = ex.at("import_mvar").get<double>();
+    r.exchange.import_mw = get_num(ex, "import_mw");
+    r.exchange.import_mvar = get_num(ex, "import_mvar");
     for (const auto& t : ex.at("ties"))
       r.exchange.ties.push_back(TieFlow{t.at("element").get<std::string>(), kind_of(t.at("kind")),
                                         t.at("grid_bus").get<std::string>(), t.at("province_bus").get<std::string>(),
-                                        t.at("p_in_mw").get<double>(), t.at("q_in_mvar").get<double>(),
-                                        t.at("rating_mva").get<double>(), get_num(t, "loading_pct")});
+                                        get_num(t, "p_in_mw"), get_num(t, "q_in_mvar"),
+                                        get_num(t, "rating_mva"), get_num(t, "loading_pct")});
     const auto& b = j.at("balance");
-    r.balance = PowerBalance{b.at("generation_mw").get<double>(), b.at("import_mw").get<double>(),
-                             b.at("load_mw").get<double>(),       b.at("load_mvar").get<double>(),
-                             b.at("shunt_mw").get<double>(),      b.at("losses_mw").get<double>(),
-                             b.at("unserved_mw").get<double>()};
+    r.balance = PowerBalance{get_num(b, "generation_mw"), get_num(b, "import_mw"),
+                             get_num(b, "load_mw"),       get_num(b, "load_mvar"),
+                             get_num(b, "shunt_mw"),      get_num(b, "losses_mw"),
+                             get_num(b, "unserved_mw")};
     for (const auto& e : j.at("elements")) {
       ElementLoading x;
       x.name = e.at("name").get<std::string>();
@@ -1063,12 +1067,12 @@ StudyReport study_report_from_json(const json& j) {
       x.buses = e.at("buses").get<std::vector<std::string>>();
       x.in_service = e.at("in_service").get<bool>();
       x.energised = e.at("energised").get<bool>();
-      for (const auto& f : e.at("ends")) x.ends.push_back(FlowEnd{f.at("p_mw").get<double>(), f.at("q_mvar").get<double>()});
-      x.rating_mva = e.at("rating_mva").get<double>();
-      x.s_mva = e.at("s_mva").get<double>();
+      for (const auto& f : e.at("ends")) x.ends.push_back(FlowEnd{get_num(f, "p_mw"), get_num(f, "q_mvar")});
+      x.rating_mva = get_num(e, "rating_mva");
+      x.s_mva = get_num(e, "s_mva");
       x.worst_end = e.at("worst_end").get<std::string>();
       x.loading_pct = get_num(e, "loading_pct");
-      x.loss_mw = e.at("loss_mw").get<double>();
+      x.loss_mw = get_num(e, "loss_mw");
       r.elements.push_back(std::move(x));
     }
     for (const auto& s : j.at("buses")) {
@@ -1076,7 +1080,7 @@ StudyReport study_report_from_json(const json& j) {
       x.name = s.at("name").get<std::string>();
       x.id = s.at("id").get<ExtId>();
       x.zone = s.at("zone").get<std::string>();
-      x.base_kv = s.at("base_kv").get<double>();
+      x.base_kv = get_num(s, "base_kv");
       x.energised = s.at("energised").get<bool>();
       x.vm_pu = get_num(s, "vm_pu");
       x.v_kv = get_num(s, "v_kv");
@@ -1084,34 +1088,34 @@ StudyReport study_report_from_json(const json& j) {
       x.level = s.at("level").get<std::string>();
       x.vmin_pu = get_num(s, "vmin_pu");
       x.vmax_pu = get_num(s, "vmax_pu");
-      x.deviation_pu = s.at("deviation_pu").get<double>();
+      x.deviation_pu = get_num(s, "deviation_pu");
       r.buses.push_back(std::move(x));
     }
     r.buses_without_band = j.at("buses_without_band").get<std::size_t>();
     for (const auto& o : j.at("overloads"))
       r.overloads.push_back(Overload{o.at("element").get<std::string>(), kind_of(o.at("kind")),
-                                     o.at("loading_pct").get<double>(), o.at("limit_pct").get<double>(),
-                                     o.at("rating_mva").get<double>(), o.at("s_mva").get<double>(),
+                                     get_num(o, "loading_pct"), get_num(o, "limit_pct"),
+                                     get_num(o, "rating_mva"), get_num(o, "s_mva"),
                                      o.at("worst_end").get<std::string>()});
     for (const auto& v : j.at("voltage_violations"))
       r.voltage_violations.push_back(VoltageViolation{
           v.at("bus").get<std::string>(), v.at("zone").get<std::string>(), v.at("level").get<std::string>(),
-          v.at("base_kv").get<double>(), v.at("vm_pu").get<double>(), v.at("v_kv").get<double>(),
-          v.at("vmin_pu").get<double>(), v.at("vmax_pu").get<double>(), v.at("deviation_pu").get<double>()});
+          get_num(v, "base_kv"), get_num(v, "vm_pu"), get_num(v, "v_kv"),
+          get_num(v, "vmin_pu"), get_num(v, "vmax_pu"), get_num(v, "deviation_pu")});
     for (const auto& q : j.value("q_limit_breaches", json::array())) {
       QLimitBreach b;
       b.generator = q.at("generator").get<std::string>();
       if (!model::parse_gen_kind(q.at("kind").get<std::string>(), b.kind)) b.kind = model::GenKind::Other;
       b.bus = q.at("bus").get<std::string>();
-      b.q_mvar = q.at("q_mvar").get<double>();
-      b.qmin_mvar = q.at("qmin_mvar").get<double>();
-      b.qmax_mvar = q.at("qmax_mvar").get<double>();
+      b.q_mvar = get_num(q, "q_mvar");
+      b.qmin_mvar = get_num(q, "qmin_mvar");
+      b.qmax_mvar = get_num(q, "qmax_mvar");
       r.q_limit_breaches.push_back(std::move(b));
     }
     for (const auto& o : j.at("out_of_service"))
       r.out_of_service.push_back({o.at("name").get<std::string>(), o.at("kind").get<std::string>()});
     for (const auto& d : j.at("deenergised"))
-      r.deenergised.push_back({d.at("buses").get<std::vector<std::string>>(), d.at("load_mw").get<double>()});
+      r.deenergised.push_back({d.at("buses").get<std::vector<std::string>>(), get_num(d, "load_mw")});
   } catch (const json::exception& e) {
     throw InputError(fmt::format("malformed study report: {}", e.what()));
   }
@@ -1171,7 +1175,7 @@ std::string violations_csv(const StudyReport& r) {
                        csv_field(fmt::format("{:.1f} MVA of {:.1f} MVA at {}", o.s_mva, o.rating_mva, o.worst_end)));
   for (const auto& v : r.voltage_violations)
     out += fmt::format("{},{},bus,{},{},pu,{},{},pu,{}\n", v.low() ? "undervoltage" : "overvoltage", csv_field(v.bus),
-                       csv_field(v.level), num(v.vm_pu), num(v.limit_pu()), num(v.deviation_pu),
+                       csv_field(v.level), num(v.vm_pu), num(v.limit_pu()), num(std::abs(v.deviation_pu)),
                        csv_field(fmt::format("{:.2f} kV, band {:.1f}-{:.1f} kV", v.v_kv, v.vmin_pu * v.base_kv,
                                              v.vmax_pu * v.base_kv)));
   for (const auto& q : r.q_limit_breaches)

@@ -277,6 +277,7 @@ struct TextOptions {
 //                   q_to_mvar,p_lv_mw,q_lv_mvar,loss_mw,s_mva,rating_mva,loading_pct,limit_pct,status
 //                   (three-winding transformers: from = HV, to = MV, lv = LV)
 //   violations.csv  type,element,kind,level,value,unit,limit,excess,excess_unit,detail
+//                   type: overload, undervoltage, overvoltage, q_limit, deenergised; excess ≥ 0 beyond the limit
 //   report.json     study_report_json, written last: its presence says the set is whole
 [[nodiscard]] std::string buses_report_csv(const StudyReport& r);
 [[nodiscard]] std::string branches_report_csv(const StudyReport& r);

@@ -55,17 +55,6 @@ OutageSolver::OutageSolver(const MathModel& m, const std::vector<BusKind>& kind,
   const auto& y = ybus_.matrix();
   y_base_.assign(y.valuePtr(), y.valuePtr() + y.nonZeros());
 
-  // Unknowns and equations in NewtonRaphson's order: θ of [pv; pq], then |V| of pq.
-  theta_idx_.assign(n, -1);
-  vm_idx_.assign(n, -1);
-  std::int32_t next = 0;
-  for (std::size_t b = 0; b < n; ++b)
-    if (kind[b] == BusKind::PV) theta_idx_[b] = next++;
-  for (std::size_t b = 0; b < n; ++b)
-    if (kind[b] == BusKind::PQ) theta_idx_[b] = next++;
-  for (std::size_t b = 0; b < n; ++b)
-    if (kind[b] == BusKind::PQ) vm_idx_[b] = next++;
-  n_eq_ = next;
 
   unit_ptr_.assign(n + 1, 0);
   for (const auto& g : m.gens) ++unit_ptr_[static_cast<std::size_t>(g.bus) + 1];
@@ -86,10 +75,16 @@ OutageSolver::OutageSolver(const MathModel& m, const std::vector<BusKind>& kind,
   }
   make_sbus(m, {}, sbus_base_);
 
+  // Unknowns and equations exactly as NewtonRaphson numbers them (θ of every non-reference bus
+  // first, then |V| of the PQ buses; ΔP_i shares θ_i's index, ΔQ_i |V_i|'s): read back from it.
   nr_ = std::make_unique<NewtonRaphson>(ybus_, kind, opt.klu);
+  n_eq_ = nr_->n_eq();
+  theta_idx_.assign(n, -1);
+  vm_idx_.assign(n, -1);
+  const auto n_theta = static_cast<std::int32_t>(std::count_if(kind.begin(), kind.end(), [](BusKind k) { return k != BusKind::Ref; }));
   for (std::int32_t c = 0; c < n_eq_; ++c) {
     const auto b = static_cast<std::size_t>(nr_->bus_of_column(c));
-    if (theta_idx_[b] != c && vm_idx_[b] != c) throw std::logic_error("OutageSolver: unknown order differs from NewtonRaphson's");
+    (c < n_theta ? theta_idx_ : vm_idx_)[b] = c;
   }
   if (n_eq_ > 0) {
     nr_->load_state(v_base_);

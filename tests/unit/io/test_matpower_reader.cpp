@@ -302,8 +302,8 @@ TEST_CASE("matpower: quoted names keep doubled quotes and spaces", "[io][matpowe
   CHECK(net.buses[2].name == "C");
 }
 
-// The reader has its own fast path for plain decimals; it must give exactly what from_chars gives,
-// both mid-file and within the last 64 bytes (where it reads one character at a time).
+// The reader has its own fast path for plain decimals and falls back to from_chars for the rest;
+// either way a value must be bit for bit what from_chars gives.
 TEST_CASE("matpower: numbers read exactly as from_chars reads them", "[io][matpower]") {
   std::vector<std::string> numbers = {
       "0",       "-0",        "7",           "-12",         ".5",           "5.",
@@ -322,7 +322,7 @@ TEST_CASE("matpower: numbers read exactly as from_chars reads them", "[io][matpo
       s += static_cast<char>('0' + rng() % 10);
     numbers.push_back(s);
   }
-  // Each number becomes the charging susceptance b of one branch; the matrix is the file's end.
+  // Each number becomes the charging susceptance b of one branch.
   std::string text = base_case.substr(0, base_case.find("mpc.branch")) + "mpc.branch = [\n";
   for (const std::string& n : numbers) text += "\t1\t2\t0.01\t0.1\t" + n + "\t0\t0\t0\t0\t0\t1;\n";
   text += "];";

@@ -1,0 +1,45 @@
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <chrono>
+#include "io/matpower_reader.hpp"
+#include "report/network_solution.hpp"
+#include "study/contingency.hpp"
+#include "test_paths.hpp"
+using namespace lsflow;
+
+TEST_CASE("scratch n1", "[.scratch]") {
+  for (std::string name : {"case30", "case118", "case300", "case9241pegase"}) {
+    auto net = io::read_matpower((test::shared_dir() / "cases" / (name + ".m")).string());
+    study::ContingencyOptions o; o.threads = 1;
+    study::ContingencyAnalysis a(net, study::default_contingency_limits(net), o);
+    auto list = a.all_contingencies();
+    auto t0 = std::chrono::steady_clock::now();
+    auto res = a.run(list);
+    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    int split = 0, nc = 0, newton = 0, pc = 0; long iters = 0;
+    for (auto& r : res.records) { split += r.islanding; nc += r.outcome != study::Outcome::Solved; newton += r.newton_iterations > 0; pc += r.pattern_changed; iters += r.iterations; }
+    std::printf("%s: %zu contingencies in %.3f s (%.0f/s), setup %.1f ms, islanding %d, not solved %d, newton %d, pattern %d, avg iters %.2f\n",
+                name.c_str(), list.size(), s, list.size() / s, a.setup_ms(), split, nc, newton, pc, double(iters) / list.size());
+    if (name == "case9241pegase") continue;
+    // accuracy vs fresh
+    double worst_v = 0, worst_f = 0; int compared = 0;
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      if (res.records[i].outcome != study::Outcome::Solved || res.records[i].islanding) continue;
+      auto net2 = net;
+      auto& e = list[i].element;
+      if (e.kind == study::ElementRef::Kind::Branch) net2.branches[e.index].in_service = false;
+      else if (e.kind == study::ElementRef::Kind::Generator) net2.generators[e.index].in_service = false;
+      else continue;
+      report::NetworkSolution st;
+      a.solve_one(list[i], st);
+      report::SolveOptions so;
+      report::NetworkSolution fresh;
+      try { fresh = report::solve_network(net2, so); } catch (std::exception& ex) { std::printf("fresh failed %zu: %s\n", i, ex.what()); continue; }
+      if (!fresh.converged) { std::printf("fresh not converged %zu\n", i); continue; }
+      ++compared;
+      for (std::size_t b = 0; b < net.buses.size(); ++b) worst_v = std::max(worst_v, std::abs(st.buses[b].vm_pu - fresh.buses[b].vm_pu));
+      for (std::size_t k = 0; k < net.branches.size(); ++k) worst_f = std::max(worst_f, std::abs(st.branches[k].from.p_mw - fresh.branches[k].from.p_mw) / net.base_mva);
+    }
+    std::printf("   compared %d: max |dVm| %.3g pu, max |dPf| %.3g pu\n", compared, worst_v, worst_f);
+  }
+}
