@@ -482,6 +482,12 @@ json jnums(const std::vector<double>& xs) {
 
 std::string num(double x) { return std::isnan(x) ? std::string() : fmt::format("{:.10g}", x); }
 
+// Appends ",<prefix><text>" as one CSV field (quoted when needed).
+void add_field(std::string& out, std::string_view prefix, const std::string& text) {
+  out += ',';
+  out += csv_field(fmt::format("{}{}", prefix, text));
+}
+
 std::string csv_delta(double now, double base) { return std::isnan(now) || std::isnan(base) ? "" : num(now - base); }
 
 }  // namespace
@@ -535,13 +541,13 @@ json case_comparison_json(const CaseComparison& c) {
 
 std::string comparison_summary_csv(const CaseComparison& c) {
   std::string out = "quantity,unit";
-  for (const auto& l : c.labels) out += "," + csv_field(l);
-  for (std::size_t k = 1; k < c.labels.size(); ++k) out += "," + csv_field("delta_" + c.labels[k]);
+  for (const auto& l : c.labels) add_field(out, "", l);
+  for (std::size_t k = 1; k < c.labels.size(); ++k) add_field(out, "delta_", c.labels[k]);
   out += "\n";
   for (const auto& m : c.metrics) {
     out += csv_field(m.quantity) + "," + m.unit;
-    for (double v : m.values) out += "," + num(v);
-    for (std::size_t k = 1; k < m.values.size(); ++k) out += "," + csv_delta(m.values[k], m.values[0]);
+    for (double v : m.values) add_field(out, "", num(v));
+    for (std::size_t k = 1; k < m.values.size(); ++k) add_field(out, "", csv_delta(m.values[k], m.values[0]));
     out += "\n";
   }
   return out;
@@ -562,15 +568,15 @@ std::string comparison_changes_csv(const CaseComparison& c) {
 
 std::string comparison_loadings_csv(const CaseComparison& c) {
   std::string out = "element,kind";
-  for (const auto& l : c.labels) out += "," + csv_field("rating_mva_" + l);
-  for (const auto& l : c.labels) out += "," + csv_field("loading_pct_" + l);
-  for (std::size_t k = 1; k < c.labels.size(); ++k) out += "," + csv_field("delta_pct_" + c.labels[k]);
+  for (const auto& l : c.labels) add_field(out, "rating_mva_", l);
+  for (const auto& l : c.labels) add_field(out, "loading_pct_", l);
+  for (std::size_t k = 1; k < c.labels.size(); ++k) add_field(out, "delta_pct_", c.labels[k]);
   out += "\n";
   for (const auto& r : c.loadings) {
     out += csv_field(r.element) + "," + std::string(to_string(r.kind));
-    for (double x : r.rating_mva) out += "," + num(x);
-    for (double x : r.loading_pct) out += "," + num(x);
-    for (std::size_t k = 1; k < r.loading_pct.size(); ++k) out += "," + csv_delta(r.loading_pct[k], r.loading_pct[0]);
+    for (double x : r.rating_mva) add_field(out, "", num(x));
+    for (double x : r.loading_pct) add_field(out, "", num(x));
+    for (std::size_t k = 1; k < r.loading_pct.size(); ++k) add_field(out, "", csv_delta(r.loading_pct[k], r.loading_pct[0]));
     out += "\n";
   }
   return out;
@@ -578,13 +584,13 @@ std::string comparison_loadings_csv(const CaseComparison& c) {
 
 std::string comparison_voltages_csv(const CaseComparison& c) {
   std::string out = "bus,level";
-  for (const auto& l : c.labels) out += "," + csv_field("vm_pu_" + l);
-  for (std::size_t k = 1; k < c.labels.size(); ++k) out += "," + csv_field("delta_pu_" + c.labels[k]);
+  for (const auto& l : c.labels) add_field(out, "vm_pu_", l);
+  for (std::size_t k = 1; k < c.labels.size(); ++k) add_field(out, "delta_pu_", c.labels[k]);
   out += "\n";
   for (const auto& r : c.voltages) {
     out += csv_field(r.bus) + "," + csv_field(r.level);
-    for (double x : r.vm_pu) out += "," + num(x);
-    for (std::size_t k = 1; k < r.vm_pu.size(); ++k) out += "," + csv_delta(r.vm_pu[k], r.vm_pu[0]);
+    for (double x : r.vm_pu) add_field(out, "", num(x));
+    for (std::size_t k = 1; k < r.vm_pu.size(); ++k) add_field(out, "", csv_delta(r.vm_pu[k], r.vm_pu[0]));
     out += "\n";
   }
   return out;

@@ -104,7 +104,25 @@ double NetworkSolution::losses_mw() const {
   return s;
 }
 
-NetworkSolution solve_network(const model::Network& net, const SolveOptions& opt) {
+namespace {
+
+// What an island asks of its reference bus, from the input (loads, generator set-points).
+void island_balance(const model::Network& net, const topology::MathIsland& isl, IslandReport& rep) {
+  for (const auto& s : isl.math.s_load_pu) rep.load_mw += s.real() * net.base_mva;
+  for (std::size_t g = 0; g < isl.gen_of.size(); ++g) {
+    const auto& mg = isl.math.gens[g];
+    if (isl.math.bus_kind[static_cast<std::size_t>(mg.bus)] == solver::BusKind::Ref) {
+      rep.reference_gens.push_back(isl.gen_of[g]);
+      continue;
+    }
+    const double p = mg.p_pu * net.base_mva;
+    rep.gen_mw += p;
+    rep.gen_mw_by_kind[static_cast<std::size_t>(net.generators[static_cast<std::size_t>(isl.gen_of[g].value)].kind)] += p;
+  }
+}
+
+// One power flow per island with the network's tap positions.
+NetworkSolution solve_fixed_taps(const model::Network& net, const SolveOptions& opt) {
   NetworkSolution sol;
   sol.dc = opt.dc;
   auto t0 = std::chrono::steady_clock::now();
@@ -119,6 +137,7 @@ NetworkSolution solve_network(const model::Network& net, const SolveOptions& opt
   for (const auto& isl : nm.islands) {
     IslandReport rep;
     rep.n_bus = isl.bus_of.size();
+    island_balance(net, isl, rep);
     if (opt.dc) {
       const auto dc = solver::solve_dc(isl.math, opt.pf.klu);
       map_dc(net, isl, dc, sol);
@@ -149,6 +168,70 @@ NetworkSolution solve_network(const model::Network& net, const SolveOptions& opt
   return sol;
 }
 
+void add_times(solver::PhaseTimes& a, const solver::PhaseTimes& b) {
+  a.ybus_ms += b.ybus_ms;
+  a.analyze_ms += b.analyze_ms;
+  a.iterate_ms += b.iterate_ms;
+  a.post_ms += b.post_ms;
+}
+
+}  // namespace
+
+NetworkSolution solve_network(const model::Network& net, const SolveOptions& opt) {
+  if (!opt.tap_control || opt.dc) return solve_fixed_taps(net, opt);
+  TapControl tc;
+  tc.taps = automatic_taps(net);
+  if (tc.taps.empty()) return solve_fixed_taps(net, opt);
+  tc.active = true;
+
+  model::Network work = net;
+  NetworkSolution sol = solve_fixed_taps(work, opt);
+  tc.rounds = 1;
+  SolveOptions later = opt;
+  later.diagnose_load_scale = false;   // a later round that fails is undone, not diagnosed
+  double build_ms = sol.build_ms;
+  solver::PhaseTimes times = sol.times;
+  while (sol.converged) {
+    const std::vector<TapState> before = tc.taps;
+    if (step_taps(work, sol, tc.taps) == 0) {
+      tc.settled = true;
+      break;
+    }
+    if (tc.rounds >= opt.tap_max_rounds) {
+      tc.stopped = fmt::format("taps still moving after {} solves (SolveOptions::tap_max_rounds); positions and "
+                               "results are those of the last solve",
+                               tc.rounds);
+      tc.taps = before;
+      set_tap_positions(work, tc.taps);
+      break;
+    }
+    if (!opt.pf.flat_start)   // warm start from the last solution
+      for (std::size_t i = 0; i < work.buses.size(); ++i)
+        if (sol.buses[i].energised) {
+          work.buses[i].vm_pu = sol.buses[i].vm_pu;
+          work.buses[i].va_deg = sol.buses[i].va_deg;
+        }
+    NetworkSolution next = solve_fixed_taps(work, later);
+    ++tc.rounds;
+    build_ms += next.build_ms;
+    add_times(times, next.times);
+    if (!next.converged) {
+      tc.stopped = fmt::format("the power flow did not converge after the taps moved in round {}; positions and "
+                               "results are those of the last converged solve",
+                               tc.rounds - 1);
+      tc.taps = before;
+      set_tap_positions(work, tc.taps);
+      break;
+    }
+    sol = std::move(next);
+  }
+  if (!sol.converged) tc.stopped = "the first power flow did not converge; the taps did not move";
+  sol.build_ms = build_ms;
+  sol.times = times;
+  sol.taps = std::move(tc);
+  return sol;
+}
+
 std::string describe_attempts(const model::Network& net, const IslandReport& isl) {
   if (isl.converged && isl.attempts.size() <= 1) return {};
   std::string s;
@@ -168,14 +251,39 @@ std::string describe_attempts(const model::Network& net, const IslandReport& isl
     const auto& b = net.bus(isl.worst_bus);
     s += fmt::format("  worst bus: {}{}\n", b.id, b.name.empty() ? "" : " (" + b.name + ")");
   }
+  // What the island asks of its reference bus: an export when the other buses generate more than the load.
+  const bool exporting = isl.surplus_mw() > 0.0;
+  std::string reference;
+  for (GenIdx g : isl.reference_gens)
+    reference += (reference.empty() ? "" : ", ") + net.generators[static_cast<std::size_t>(g.value)].name;
+  if (reference.empty()) reference = "the reference bus";
+  if (!isl.converged) {
+    std::string kinds;
+    for (std::size_t k = 0; k < isl.gen_mw_by_kind.size(); ++k)
+      if (std::abs(isl.gen_mw_by_kind[k]) >= 0.05)
+        kinds += fmt::format("{}{} {:.0f}", kinds.empty() ? "" : ", ", model::to_string(static_cast<model::GenKind>(k)),
+                             isl.gen_mw_by_kind[k]);
+    s += fmt::format("  balance: generation at the other buses {:.0f} MW{} against load {:.0f} MW: the island must {} "
+                     "about {:.0f} MW (plus losses) {} {}\n",
+                     isl.gen_mw, kinds.empty() ? "" : " (" + kinds + ")", isl.load_mw, exporting ? "export" : "import",
+                     std::abs(isl.surplus_mw()), exporting ? "out through" : "in through", reference);
+  }
   if (!std::isnan(isl.max_load_scale)) {
-    if (isl.max_load_scale > 0)
-      s += fmt::format("  the island solves with load and generation scaled to {:.1f} % and fails at 100 %: the load "
-                       "is too high for this network's transfer and voltage-support capacity\n",
-                       100.0 * isl.max_load_scale);
+    const double pct = 100.0 * isl.max_load_scale;
+    if (isl.max_load_scale > 0 && exporting)
+      s += fmt::format("  the island solves with load and generation scaled to {:.1f} % (an export of about {:.0f} MW) "
+                       "and fails at 100 %: an export-limited case — the generation is more than the network can "
+                       "carry out to {} (transfer capacity of the lines and transformers on the way, and the voltage "
+                       "support along them), not a load that is too high\n",
+                       pct, isl.max_load_scale * isl.surplus_mw(), reference);
+    else if (isl.max_load_scale > 0)
+      s += fmt::format("  the island solves with load and generation scaled to {:.1f} % (an import of about {:.0f} MW) "
+                       "and fails at 100 %: the load is too high for this network's transfer and voltage-support "
+                       "capacity\n",
+                       pct, -isl.max_load_scale * isl.surplus_mw());
     else
-      s += "  the island does not solve even at a small fraction of its load: check the data (impedances, taps, "
-           "set-points) rather than the load level\n";
+      s += "  the island does not solve even at a small fraction of its load and generation: check the data "
+           "(impedances, taps, set-points) rather than the load or generation level\n";
   }
   return s;
 }

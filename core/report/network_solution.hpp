@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "model/network.hpp"
+#include "report/tap_control.hpp"
 #include "solver/power_flow.hpp"
 #include "topology/math_builder.hpp"
 
@@ -58,6 +59,14 @@ struct IslandReport {
   std::vector<double> mismatch_history_mva;
   std::vector<solver::Attempt> attempts;   // the Newton attempts of the first solve, in order
   double max_load_scale = kNaN;            // on failure (when asked): largest solvable load factor
+  // What the island asks of its reference bus (the grid equivalent), from the input, for diagnosis:
+  double load_mw = 0.0;                    // in-service load
+  double gen_mw = 0.0;                     // P set-points of the generators not at a reference bus
+  std::array<double, 6> gen_mw_by_kind{};  // the same by model::GenKind
+  std::vector<GenIdx> reference_gens;      // generators at the island's reference bus(es)
+  // gen_mw − load_mw: > 0 the island must export the surplus (plus losses' difference) through the
+  // reference bus, < 0 it must import.
+  [[nodiscard]] double surplus_mw() const { return gen_mw - load_mw; }
 };
 
 struct NetworkSolution {
@@ -71,8 +80,9 @@ struct NetworkSolution {
   std::vector<GenResult> gens;
   std::vector<BranchResult> branches;
   std::vector<Trafo3wResult> trafos3w;
-  solver::PhaseTimes times;
+  solver::PhaseTimes times;         // summed over the tap-control rounds
   double build_ms = 0.0;            // component → math model
+  TapControl taps;                  // automatic tap changers (SolveOptions::tap_control)
 
   [[nodiscard]] double losses_mw() const;
 };
@@ -82,14 +92,24 @@ struct SolveOptions {
   bool dc = false;
   // On failure, search the largest load scale at which the island still solves (a few more solves).
   bool diagnose_load_scale = false;
+  // Automatic on-load tap changers (tap_control.hpp): solve, move the taps whose regulated bus is out of
+  // band one step, solve again, … Off by default, so MATPOWER cases (which have no tap changers anyway)
+  // and any caller that does not ask solve exactly one power flow per island, as validated. Ignored for
+  // DC flows. Study runs (lsflow run / compare, scenario tests) turn it on.
+  bool tap_control = false;
+  int tap_max_rounds = 30;   // solves in all, the first included
 };
 
 // Text describing a failed or rescued solve: the attempts, per iteration mismatch, worst bus (id and
-// name), whether it was shrinking, and the largest solvable load scale when known. Empty when the
-// plain Newton method converged.
+// name), whether it was shrinking, what the island asks of its reference bus (generation at the other
+// buses against load: an import or an export), and the largest solvable scale of load and generation
+// when known — read as "the load is too high" for an importing island and as "the generation is more
+// than the network can carry out" for an exporting one. Empty when the plain Newton method converged.
 std::string describe_attempts(const model::Network& net, const IslandReport& isl);
 
-// Builds the math models, solves every energised island and maps the results back.
+// Builds the math models, solves every energised island and maps the results back. With
+// opt.tap_control, the automatic tap changers are moved between solves (tap_control.hpp) on a copy of
+// `net`; the solution's `taps` says where they ended (apply_tap_positions copies that into a network).
 NetworkSolution solve_network(const model::Network& net, const SolveOptions& opt);
 
 // Recomputes, from the input data and the written voltages, the largest bus power mismatch in MVA

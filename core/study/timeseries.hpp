@@ -1,0 +1,200 @@
+#pragma once
+// Time series: one AC power flow per hour of a profile file (profiles.hpp), over one network.
+//
+// The math model is built once from the network as the scenario leaves it: every in-service unit is in
+// it for every hour — a wind farm at 0 MW is still there and still holds its bus voltage — so bus types
+// and the Jacobian's pattern do not depend on the hour. Per hour only the injections change:
+//   load       P and Q × the load's column (load:<zone> > load:*), constant power factor; a load no
+//              column reaches keeps the scenario's value
+//   wind, solar, hydro
+//              P = column × installed MW (pmax_mw when installed_mw is 0), the column chosen
+//              <kind>:<generator name> > <kind>:<zone of its bus> > <kind>:*; Q as in the scenario;
+//              a unit no column reaches keeps the scenario's P
+//   others     (thermal, other) the scenario's P; the reference unit (the grid equivalent) balances.
+// Tap positions are the network's (no tap control between hours) and reactive limits are not enforced
+// (as lsflow solve without --enforce-q-limits and as N-1).
+//
+// Solving: one Ybus and one NewtonRaphson per island for the whole run (Jacobian pattern, KLU symbolic
+// analysis and the last numeric factorisation kept). Each hour starts from the previous hour's solution.
+// It first takes chord steps with the factorisation left by the last Newton iteration (an earlier hour's
+// Jacobian: the operating point moves little from one hour to the next); a chord step must cut the
+// mismatch by `chord_rate`, else Newton (refactor every iteration) takes over from there. An hour that
+// still fails is retried from the case's start voltages, then with a damped Newton (line search); an
+// hour that fails all three is counted and listed as not converged, its results are left out of every
+// statistic (the energies say over how many hours they are), and the next hour starts from the last
+// converged solution. Results do not depend on how the hours got solved beyond the tolerance.
+//
+// Per element and hour, without allocation: loading = max(|S_from|, |S_to|) / rate A (a three-winding
+// transformer: its worst winding, bus-side |S| over that winding's rating), losses P_from + P_to; per bus
+// |V| against the normal-operation band; per unit P (the reference unit's from its injection, as pfsoln).
+#include <array>
+#include <atomic>
+#include <cmath>
+#include <complex>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model/network.hpp"
+#include "study/contingency.hpp"
+#include "study/profiles.hpp"
+
+namespace lsflow::study {
+
+class Progress;
+
+struct TimeSeriesOptions {
+  double tol_pu = 1e-8;       // ∞-norm of the power mismatch, per unit
+  int max_iter = 10;          // Newton iterations per attempt
+  int max_chord_iter = 10;    // chord steps before Newton takes over (0: plain Newton every hour)
+  double chord_rate = 0.25;   // a chord step must cut the mismatch at least to this fraction
+  bool keep_hourly = true;    // fill TimeSeriesResult::hourly
+};
+
+// What a profile column reaches in the network (in service, energised).
+struct ColumnUse {
+  std::size_t column = 0;     // into Profiles::columns
+  std::size_t loads = 0;
+  std::size_t generators = 0;
+  double base_mw = 0.0;       // the scenario's load P it scales, or the installed MW it multiplies
+};
+
+// Statistics over the converged hours. Elements: model branches 0..B-1, then three-winding
+// transformers B..B+T-1.
+struct ElementStats {
+  static constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  double max_loading_pct = kNaN;   // NaN: no rating, or never energised
+  std::int32_t max_hour = -1;
+  std::int32_t hours_over = 0;     // hours with loading above the normal-operation limit
+  double sum_loading_pct = 0.0;    // over the hours with a loading (mean = sum / converged hours)
+  double loss_mwh = 0.0;
+  double max_flow_mva = 0.0;
+};
+
+struct BusStats {
+  static constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  bool checked = false;            // has a normal-operation band
+  double vmin_pu = kNaN, vmax_pu = kNaN;   // the band
+  double min_vm_pu = kNaN, max_vm_pu = kNaN;
+  std::int32_t min_hour = -1, max_hour = -1;
+  std::int32_t hours_under = 0, hours_over = 0;
+};
+
+struct GenStats {
+  static constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  double energy_mwh = 0.0;         // Σ P·1 h (negative P counts negative)
+  double max_mw = kNaN, min_mw = kNaN;
+  std::int32_t max_hour = -1;
+  bool profiled = false;           // P from a profile column (else held at the scenario's P, or the reference)
+  bool reference = false;          // balances its island (P from the solution)
+};
+
+// One hour, for hourly.csv.
+struct HourRecord {
+  bool converged = false;
+  std::uint8_t attempt = 0;        // 0 warm start, 1 restart from the case voltages, 2 damped Newton
+  std::int16_t newton_iterations = 0;
+  std::int16_t chord_iterations = 0;
+  double load_mw = 0.0;
+  double losses_mw = 0.0;
+  std::array<double, 6> gen_mw_by_kind{};   // model::GenKind order (thermal, hydro, solar, wind, grid, other)
+  double max_loading_pct = 0.0;
+  std::int32_t max_loading_element = -1;
+  std::int32_t overloads = 0;      // elements above the limit
+  std::int32_t voltage_violations = 0;   // buses outside their band
+  double min_vm_pu = 0.0, max_vm_pu = 0.0;
+  double max_mismatch_pu = 0.0;    // at the returned voltages
+};
+
+struct TimeSeriesResult {
+  std::size_t hours = 0;           // in the profile
+  std::size_t first_hour = 0;      // the range run
+  std::size_t hours_run = 0;       // hours tried (fewer than asked when interrupted)
+  std::size_t hours_converged = 0;
+  bool interrupted = false;
+  std::vector<std::int32_t> not_converged;   // hours, ascending
+
+  std::vector<ElementStats> elements;
+  std::vector<BusStats> buses;
+  std::vector<GenStats> gens;              // per model generator (in service and energised ones used)
+  std::array<double, 6> energy_by_kind_mwh{};
+  double grid_import_mwh = 0.0;            // units of kind grid: P > 0 hours
+  double grid_export_mwh = 0.0;            //                      P < 0 hours (as a positive number)
+  double load_mwh = 0.0;
+  double losses_mwh = 0.0;
+  double peak_load_mw = 0.0;
+  std::int32_t peak_load_hour = -1;
+  double max_losses_mw = 0.0;
+  std::int32_t max_losses_hour = -1;
+  std::int32_t hours_with_overload = 0;
+  std::int32_t hours_with_voltage_violation = 0;
+  std::vector<HourRecord> hourly;          // hours_run records from first_hour (keep_hourly)
+
+  // Solver effort.
+  std::int64_t newton_iterations = 0;
+  std::int64_t chord_iterations = 0;
+  std::int32_t restarts = 0;               // hours that needed a restart or the damped Newton
+  double elapsed_s = 0.0;
+  double setup_ms = 0.0;
+};
+
+// The state of the hour just solved, for tests and callers that want more than the statistics.
+struct HourView {
+  std::size_t hour = 0;
+  bool converged = false;
+  const std::vector<std::complex<double>>* bus_v = nullptr;   // per model bus (0 when not energised)
+  const std::vector<double>* gen_p_mw = nullptr;              // per model generator
+  const std::vector<double>* element_loading_pct = nullptr;   // per element (NaN: no rating)
+  const std::vector<double>* element_loss_mw = nullptr;
+};
+
+class TimeSeries {
+ public:
+  // Builds the math model, binds the profile columns to loads and units (throws InputError at the
+  // profile's header line for a column whose target is not a zone, or not a generator of that kind, of
+  // the network), and sizes every buffer. `net` and `profiles` must outlive the object.
+  TimeSeries(const model::Network& net, const Profiles& profiles, ContingencyLimits limits, TimeSeriesOptions opt = {});
+  ~TimeSeries();
+  TimeSeries(const TimeSeries&) = delete;
+  TimeSeries& operator=(const TimeSeries&) = delete;
+
+  // Runs hours [first, first + count) (count 0: to the end). `stop` is polled every hour (Ctrl-C):
+  // when raised, the result says interrupted and covers the hours run. `progress` is updated as hours
+  // finish; `observer`, when given, sees every hour's state.
+  TimeSeriesResult run(std::size_t first = 0, std::size_t count = 0, const std::atomic<bool>* stop = nullptr,
+                       Progress* progress = nullptr, const std::function<void(const HourView&)>& observer = {});
+
+  [[nodiscard]] const std::vector<ColumnUse>& column_use() const { return column_use_; }
+  // Loads and units no column reaches (kept at the scenario's values), columns that reach nothing:
+  // one line each, for the report.
+  [[nodiscard]] const std::vector<std::string>& notes() const { return notes_; }
+  // The component model of one hour: loads and unit P as the profiles make them (for checks and tests).
+  [[nodiscard]] model::Network network_at(std::size_t hour) const;
+  [[nodiscard]] std::size_t element_count() const;
+  [[nodiscard]] std::string element_label(std::size_t element) const;
+  [[nodiscard]] const model::Network& network() const { return *net_; }
+  [[nodiscard]] const Profiles& profiles() const { return *profiles_; }
+  [[nodiscard]] const ContingencyLimits& limits() const { return limits_; }
+
+  struct Island;
+
+ private:
+  const model::Network* net_;
+  const Profiles* profiles_;
+  ContingencyLimits limits_;
+  TimeSeriesOptions opt_;
+  std::vector<std::unique_ptr<Island>> islands_;
+  std::vector<ColumnUse> column_use_;
+  std::vector<std::string> notes_;
+  // Per load / generator: the column that drives it (-1: none).
+  std::vector<std::int32_t> load_column_, gen_column_;
+  double setup_ms_ = 0.0;
+};
+
+// "Jan 23 19:00" for hour 0 = 1 January 00:00 of a non-leap year (a leap year when leap is true).
+[[nodiscard]] std::string hour_label(std::size_t hour, bool leap = false);
+
+}  // namespace lsflow::study
