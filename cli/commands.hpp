@@ -17,6 +17,8 @@ enum ExitCode : int { kOk = 0, kFailure = 1, kBadInput = 2, kNotConverged = 3, k
 int cmd_solve(const std::vector<std::string>& args);
 int cmd_run(const std::vector<std::string>& args);
 int cmd_compare(const std::vector<std::string>& args);
+int cmd_timeseries(const std::vector<std::string>& args);   // cmd_timeseries.cpp
+int cmd_hosting(const std::vector<std::string>& args);      // cmd_hosting.cpp
 
 // Shared by run and compare (cmd_run.cpp): a scenario read, built, solved and reported on; the solver
 // options and output format from --flat-start, --enforce-q-limits, --format; removing the files an

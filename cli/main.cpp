@@ -24,6 +24,15 @@ commands:
   compare A B [C...] [--out DIR] [--format text|json] [--top N] [--show-unchanged] [--flat-start]
           [--enforce-q-limits]
         Compare scenarios (or folders written by run --out) by element name, A the base.
+  timeseries SCENARIO --profiles FILE [--out DIR] [--format text|json] [--top N] [--hours A-B]
+             [--tol PU] [--max-iter N] [--no-chord] [--fixed-taps] [--no-progress]
+        One power flow per hour of a profile CSV (loads by zone, wind/solar/hydro per unit of installed),
+        warm-started hour to hour: maximum loading and its hour, hours above the limit, energy losses,
+        energy by source, hours with a voltage violation, hours that did not converge.
+  hosting SCENARIO [--buses A,B,...] [--max-mw MW] [--step-mw MW] [--no-n1] [--vg PU]
+          [--voltage-min-kv KV] [--out DIR] [--format text|json] [--threads N] [--no-progress]
+        Largest wind MW each 110/220 kV bus takes before the first overload or voltage violation, in
+        normal operation and under N-1, with the binding element (bisection to --step-mw, default 5).
 
 exit status: 0 converged, 2 bad input or options, 3 did not converge.
 )";
@@ -42,6 +51,8 @@ int main(int argc, char** argv) {
     if (cmd == "solve") return cli::cmd_solve(args);
     if (cmd == "run") return cli::cmd_run(args);
     if (cmd == "compare") return cli::cmd_compare(args);
+    if (cmd == "timeseries") return cli::cmd_timeseries(args);
+    if (cmd == "hosting") return cli::cmd_hosting(args);
     throw UsageError(fmt::format("unknown command '{}'", cmd));
   } catch (const InputError& e) {
     std::fprintf(stderr, "%s\n", e.what());

@@ -15,7 +15,9 @@
 //   transformer3w_types: - {name, sn_hv_mva, sn_mv_mva, sn_lv_mva, vn_hv_kv, vn_mv_kv, vn_lv_kv,
 //                           uk_hv_mv_pct, uk_hv_lv_pct, uk_mv_lv_pct, pk_hv_mv_kw, pk_hv_lv_kw,
 //                           pk_mv_lv_kw, tap_step_pct, tap_max, tap_min}
-//   buses:          - {id, name, base_kv, zone, lat_deg, lon_deg, vmin_pu, vmax_pu, vm_pu, va_deg}
+//   buses:          - {id, name, base_kv, zone, lat_deg, lon_deg, vmin_pu, vmax_pu, vm_pu, va_deg, in_service}
+//                   in_service: false makes the bus isolated (MATPOWER type 4): a planned substation that a
+//                   scenario commissions; nothing on it is energised meanwhile.
 //   lines:          - {name, from_bus, to_bus, type, length_km | sections: [{type, length_km}],
 //                      circuits (default 1), in_service}
 //   transformers:   - {name, hv_bus, lv_bus, type, tap_pos, oltc, in_service}
@@ -111,7 +113,7 @@ const std::map<std::string, std::vector<std::string>>& section_keys() {
         "tap_max", "tap_min", "source"}},
       {"buses",
        {"id", "name", "base_kv", "zone", "lat_deg", "lon_deg", "vmin_pu", "vmax_pu", "vm_pu", "va_deg",
-        "source"}},
+        "in_service", "source"}},
       {"lines",
        {"name", "from_bus", "to_bus", "type", "length_km", "sections", "circuits", "in_service", "source"}},
       {"sections", {"type", "length_km", "source"}},
@@ -587,6 +589,7 @@ class NetworkReader {
         throw InputError(b.loc, fmt::format("bus \"{}\": vmin_pu must be below vmax_pu", b.name));
       if (auto x = m.get("vm_pu")) b.vm_pu = x->as_double(0.5, 1.5);
       if (auto x = m.get("va_deg")) b.va_deg = x->as_double(-360.0, 360.0);
+      if (!in_service(m)) b.type = model::BusType::Isolated;
       net_.add_bus(std::move(b));
     }
   }
@@ -921,6 +924,7 @@ class NetworkReader {
       const model::Generator& g = net_.generators[i];
       if (!g.in_service || !regulates_[i]) continue;
       model::Bus& b = net_.bus(g.bus);
+      if (b.type == model::BusType::Isolated) continue;   // out of service: typed when a scenario commissions it
       const std::size_t bi = static_cast<std::size_t>(g.bus.value);
       if (holder[bi] && std::abs(holder[bi]->vg_pu - g.vg_pu) > 1e-9)
         throw InputError(g.loc, fmt::format("generator \"{}\" holds bus \"{}\" at vg_pu {} but \"{}\" (line {}) "

@@ -107,7 +107,6 @@ void fill_generation(const model::Network& net, const NetworkSolution& sol, Stud
   for (GenKind k : {GenKind::Thermal, GenKind::Hydro, GenKind::Solar, GenKind::Wind, GenKind::Other})
     kinds.push_back(KindGeneration{k});
   auto& ex = r.exchange;
-  std::set<std::string> grid_buses;
   for (std::size_t g = 0; g < net.generators.size(); ++g) {
     const auto& gen = net.generators[g];
     if (!gen.in_service || !sol.buses[idx(gen.bus)].energised) continue;
@@ -117,6 +116,7 @@ void fill_generation(const model::Network& net, const NetworkSolution& sol, Stud
       ex.import_mvar += sol.gens[g].q_mvar;
       continue;
     }
+    // Thermal, hydro, solar, wind are the enum's first four; Other goes to the fifth row.
     auto& k = kinds[gen.kind == GenKind::Other ? 4 : static_cast<std::size_t>(gen.kind)];
     ++k.units;
     k.installed_mw += capacity_mw(gen);

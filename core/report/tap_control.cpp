@@ -12,11 +12,6 @@ namespace lsflow::report {
 
 namespace {
 
-const model::TapChanger& changer(const model::Network& net, const TapState& t) {
-  return t.owner == TapOwner::Branch ? net.branches[static_cast<std::size_t>(t.index)].oltc
-                                     : net.transformers3w[static_cast<std::size_t>(t.index)].oltc;
-}
-
 bool in_service(const model::Network& net, const TapState& t) {
   return t.owner == TapOwner::Branch ? net.branches[static_cast<std::size_t>(t.index)].in_service
                                      : net.transformers3w[static_cast<std::size_t>(t.index)].in_service;

@@ -20,6 +20,16 @@
 // NewtonRaphson (∞-norm of ΔS below tol), so the answer is a power-flow solution to the same tolerance
 // as a fresh solve of the modified case.
 //
+// An outage that splits the island (a bridge; the caller names the buses cut off from the reference)
+// leaves, after the branch is gone, a block-diagonal J1: the part with the reference and the cut-off
+// part, which has no reference and is singular. Its rows and columns are replaced by the identity and
+// its mismatch by zero, which leaves the other block – the power flow of the network without the
+// cut-off part, as a fresh build would give it – untouched. That replacement is again a change of J0 in
+// a few rows and columns (those of the cut-off buses and of the remaining ends of the removed branches,
+// since a cut-off bus is coupled to nothing else), so the same correction applies with
+//     D = (J1' − J0)[S, S],   J1'[i][j] = δ_ij where i or j is cut off, J0 + ΔJ elsewhere.
+// A cut-off part too large for the correction (kMaxRank rows) is left to the caller.
+//
 // A generator outage changes only Sbus (the unit's S is no longer injected; the reference unit picks up
 // its P as in any power flow): ΔJ = 0, the chord runs with J0 itself. If the unit was the last one at a
 // PV or reference bus, that bus becomes PQ (and another bus the reference, MATPOWER's bustypes): the
@@ -39,6 +49,22 @@
 
 namespace lsflow::solver {
 
+namespace {
+// e^{jx} by its Taylor series: to x⁷ for |x| ≤ 0.01 (truncation < 1e-20), to x¹⁴ for |x| ≤ 0.25; a
+// chord step's angle change is nearly always that small, and this is several times cheaper than sincos.
+inline cplx rotation(double x) {
+  const double x2 = x * x;
+  if (std::abs(x) <= 0.01)
+    return {1.0 + x2 * (-1.0 / 2 + x2 * (1.0 / 24 + x2 * (-1.0 / 720))),
+            x * (1.0 + x2 * (-1.0 / 6 + x2 * (1.0 / 120 + x2 * (-1.0 / 5040))))};
+  const double c = 1.0 + x2 * (-1.0 / 2 + x2 * (1.0 / 24 + x2 * (-1.0 / 720 + x2 * (1.0 / 40320 +
+                   x2 * (-1.0 / 3628800 + x2 * (1.0 / 479001600 + x2 * (-1.0 / 87178291200.0)))))));
+  const double s = x * (1.0 + x2 * (-1.0 / 6 + x2 * (1.0 / 120 + x2 * (-1.0 / 5040 + x2 * (1.0 / 362880 +
+                   x2 * (-1.0 / 39916800 + x2 * (1.0 / 6227020800.0)))))));
+  return {c, s};
+}
+}  // namespace
+
 struct OutageSolver::SmallLu {
   using Mat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, 0, kMaxRank, kMaxRank>;
   using Vec = Eigen::Matrix<double, Eigen::Dynamic, 1, 0, kMaxRank, 1>;
@@ -55,7 +81,6 @@ OutageSolver::OutageSolver(const MathModel& m, const std::vector<BusKind>& kind,
   const auto& y = ybus_.matrix();
   y_base_.assign(y.valuePtr(), y.valuePtr() + y.nonZeros());
 
-
   unit_ptr_.assign(n + 1, 0);
   for (const auto& g : m.gens) ++unit_ptr_[static_cast<std::size_t>(g.bus) + 1];
   for (std::size_t b = 0; b < n; ++b) unit_ptr_[b + 1] += unit_ptr_[b];
@@ -69,9 +94,11 @@ OutageSolver::OutageSolver(const MathModel& m, const std::vector<BusKind>& kind,
   v_base_ = v_base;
   vm_base_.resize(n);
   va_base_.resize(n);
+  u_base_.resize(n);
   for (std::size_t b = 0; b < n; ++b) {
     vm_base_[b] = std::abs(v_base[b]);
     va_base_[b] = std::arg(v_base[b]);
+    u_base_[b] = std::polar(1.0, va_base_[b]);
   }
   make_sbus(m, {}, sbus_base_);
 
@@ -81,7 +108,8 @@ OutageSolver::OutageSolver(const MathModel& m, const std::vector<BusKind>& kind,
   n_eq_ = nr_->n_eq();
   theta_idx_.assign(n, -1);
   vm_idx_.assign(n, -1);
-  const auto n_theta = static_cast<std::int32_t>(std::count_if(kind.begin(), kind.end(), [](BusKind k) { return k != BusKind::Ref; }));
+  const auto n_theta = static_cast<std::int32_t>(
+      std::count_if(kind.begin(), kind.end(), [](BusKind k) { return k != BusKind::Ref; }));
   for (std::int32_t c = 0; c < n_eq_; ++c) {
     const auto b = static_cast<std::size_t>(nr_->bus_of_column(c));
     (c < n_theta ? theta_idx_ : vm_idx_)[b] = c;
@@ -94,8 +122,10 @@ OutageSolver::OutageSolver(const MathModel& m, const std::vector<BusKind>& kind,
   }
 
   gen_out_.assign(m.gens.size(), 0);
+  bus_off_.assign(n, 0);
   gens_marked_.reserve(m.gens.size());
   v_ = v_base_;
+  u_ = u_base_;
   vm_ = vm_base_;
   va_ = va_base_;
   sbus_ = sbus_base_;
@@ -113,6 +143,7 @@ void OutageSolver::set_injections_and_start(std::span<const std::int32_t> gens_o
   gens_marked_.clear();
   std::copy(sbus_base_.begin(), sbus_base_.end(), sbus_.begin());
   std::copy(v_base_.begin(), v_base_.end(), v_.begin());
+  std::copy(u_base_.begin(), u_base_.end(), u_.begin());
   std::copy(vm_base_.begin(), vm_base_.end(), vm_.begin());
   std::copy(va_base_.begin(), va_base_.end(), va_.begin());
   pattern_changed_ = false;
@@ -141,7 +172,7 @@ void OutageSolver::set_injections_and_start(std::span<const std::int32_t> gens_o
     const auto last_base = unit_list_[static_cast<std::size_t>(unit_ptr_[b + 1] - 1)];
     if (last_base != last_in) {
       vm_[b] = m_->gens[static_cast<std::size_t>(last_in)].vg_pu;
-      v_[b] = std::polar(vm_[b], va_[b]);
+      v_[b] = vm_[b] * u_[b];
     }
   }
 }
@@ -162,6 +193,16 @@ void OutageSolver::restore_branch(std::int32_t b) {
   ybus_ = Ybus(*m_);
 }
 
+double OutageSolver::j0_at(std::int32_t row, std::int32_t col) const {
+  const auto& ap = nr_->jac_colptr();
+  const auto& ai = nr_->jac_rowidx();
+  const auto* first = ai.data() + ap[static_cast<std::size_t>(col)];
+  const auto* last = ai.data() + ap[static_cast<std::size_t>(col) + 1];
+  for (const auto* p = first; p != last; ++p)   // a column holds a few dozen rows at most
+    if (*p == row) return j0_[static_cast<std::size_t>(p - ai.data())];
+  return 0.0;
+}
+
 double OutageSolver::mismatch() {
   const auto& y = ybus_.matrix();
   const auto* outer = y.outerIndexPtr();
@@ -178,10 +219,15 @@ double OutageSolver::mismatch() {
     const auto bi = static_cast<std::size_t>(b);
     const auto ti = theta_idx_[bi];
     if (ti < 0) continue;
+    const auto vi = vm_idx_[bi];
+    if (bus_off_[bi]) {   // cut off: equation replaced by the identity, nothing to correct
+      f_[static_cast<std::size_t>(ti)] = 0.0;
+      if (vi >= 0) f_[static_cast<std::size_t>(vi)] = 0.0;
+      continue;
+    }
     const cplx mis = v_[bi] * std::conj(i_[bi]) - sbus_[bi];
     f_[static_cast<std::size_t>(ti)] = mis.real();
     if (!(std::abs(mis.real()) <= norm)) { norm = std::abs(mis.real()); worst = b; }   // also catches NaN
-    const auto vi = vm_idx_[bi];
     if (vi < 0) continue;
     f_[static_cast<std::size_t>(vi)] = mis.imag();
     if (!(std::abs(mis.imag()) <= norm)) { norm = std::abs(mis.imag()); worst = b; }
@@ -190,9 +236,11 @@ double OutageSolver::mismatch() {
   return norm;
 }
 
-bool OutageSolver::prepare_correction(std::span<const std::int32_t> branches_out) {
+bool OutageSolver::prepare_correction(std::span<const std::int32_t> branches_out,
+                                      std::span<const std::int32_t> buses_cut_off) {
   n_rows_ = n_cols_ = 0;
-  constexpr int kMaxBus = kMaxRank / 2;
+  // The buses whose rows/columns change: ends of the removed branches and cut-off buses.
+  constexpr int kMaxBus = kMaxRank;
   std::int32_t bus[kMaxBus];
   int nb = 0;
   auto local = [&](std::int32_t b) {
@@ -202,7 +250,12 @@ bool OutageSolver::prepare_correction(std::span<const std::int32_t> branches_out
     bus[nb] = b;
     return nb++;
   };
-  double dj[kMaxRank][kMaxRank] = {};
+  for (auto b : buses_cut_off)
+    if (local(b) < 0) return false;
+  // ΔJ of the removed terms, over local slots 2i (ΔP_i | θ_i) and 2i+1 (ΔQ_i | |V_i|).
+  static_assert(2 * kMaxBus <= 64);
+  double dj[2 * kMaxBus][2 * kMaxBus];
+  for (auto& row : dj) std::fill(std::begin(row), std::end(row), 0.0);
   cplx di[kMaxBus] = {};
   for (auto k : branches_out) {
     const auto& br = m_->branches[static_cast<std::size_t>(k)];
@@ -234,18 +287,26 @@ bool OutageSolver::prepare_correction(std::span<const std::int32_t> branches_out
     dj[2 * li][2 * li + 1] += ds.real() * inv_vm;
     dj[2 * li + 1][2 * li + 1] += ds.imag() * inv_vm;
   }
-  // Local index 2i is (ΔP_i | θ_i), 2i+1 is (ΔQ_i | |V_i|); keep those that are equations/unknowns.
-  int local_row[kMaxRank], local_col[kMaxRank];
+  // Keep the slots that are equations/unknowns (the same index serves both).
+  int slot[kMaxRank];
   for (int l = 0; l < 2 * nb; ++l) {
     const auto bi = static_cast<std::size_t>(bus[l / 2]);
     const auto g = (l % 2 == 0) ? theta_idx_[bi] : vm_idx_[bi];
     if (g < 0) continue;
-    rows_[n_rows_] = g;
-    local_row[n_rows_++] = l;
-    cols_[n_cols_] = g;
-    local_col[n_cols_++] = l;
+    if (n_rows_ == kMaxRank) return false;
+    rows_[n_rows_] = cols_[n_cols_] = g;
+    slot[n_rows_++] = l;
+    ++n_cols_;
   }
   if (n_rows_ == 0) return true;   // the change touches no equation: J1 = J0
+  double d[kMaxRank][kMaxRank];
+  for (int r = 0; r < n_rows_; ++r) {
+    const bool r_off = bus_off_[static_cast<std::size_t>(bus[slot[r] / 2])] != 0;
+    for (int c = 0; c < n_cols_; ++c) {
+      const bool c_off = bus_off_[static_cast<std::size_t>(bus[slot[c] / 2])] != 0;
+      d[r][c] = (r_off || c_off) ? (r == c ? 1.0 : 0.0) - j0_at(rows_[r], cols_[c]) : dj[slot[r]][slot[c]];
+    }
+  }
 
   const auto n = static_cast<std::size_t>(n_eq_);
   for (int j = 0; j < n_rows_; ++j) {
@@ -260,10 +321,10 @@ bool OutageSolver::prepare_correction(std::span<const std::int32_t> branches_out
     double* zd = zd_.data() + static_cast<std::size_t>(c) * n;
     std::fill(zd, zd + n, 0.0);
     for (int j = 0; j < n_rows_; ++j) {
-      const double d = dj[local_row[j]][local_col[c]];
-      if (d == 0.0) continue;
+      const double dv = d[j][c];
+      if (dv == 0.0) continue;
       const double* z = z_.data() + static_cast<std::size_t>(j) * n;
-      for (std::size_t e = 0; e < n; ++e) zd[e] += z[e] * d;
+      for (std::size_t e = 0; e < n; ++e) zd[e] += z[e] * dv;
     }
   }
   for (int r = 0; r < n_cols_; ++r)
@@ -292,13 +353,19 @@ void OutageSolver::chord_step(bool corrected) {
   for (std::int32_t b = 0; b < n_bus_; ++b) {
     const auto bi = static_cast<std::size_t>(b);
     const auto ti = theta_idx_[bi];
-    if (ti < 0) continue;
-    va_[bi] -= x_[static_cast<std::size_t>(ti)];
+    if (ti < 0 || bus_off_[bi]) continue;
+    const double dth = -x_[static_cast<std::size_t>(ti)];
+    va_[bi] += dth;
     const auto vi = vm_idx_[bi];
     if (vi >= 0) vm_[bi] -= x_[static_cast<std::size_t>(vi)];
-    double s = 0.0, c = 0.0;
-    ::sincos(va_[bi], &s, &c);
-    v_[bi] = cplx(vm_[bi] * c, vm_[bi] * s);
+    if (std::abs(dth) <= 0.25) {
+      u_[bi] *= rotation(dth);
+    } else {
+      double s = 0.0, c = 0.0;
+      ::sincos(va_[bi], &s, &c);
+      u_[bi] = cplx(c, s);
+    }
+    v_[bi] = vm_[bi] * u_[bi];
   }
 }
 
@@ -312,7 +379,7 @@ void OutageSolver::newton(bool from_start) {
       for (auto p = unit_ptr_[b + 1] - 1; p >= unit_ptr_[b]; --p) {
         const auto u = static_cast<std::size_t>(unit_list_[static_cast<std::size_t>(p)]);
         if (gen_out_[u]) continue;
-        v_[b] = std::polar(m_->gens[u].vg_pu, va_base_[b]);
+        v_[b] = m_->gens[u].vg_pu * u_base_[b];
         break;
       }
     }
@@ -334,10 +401,14 @@ void OutageSolver::newton(bool from_start) {
 }
 
 const OutageSolution& OutageSolver::solve(std::span<const std::int32_t> branches_out,
-                                          std::span<const std::int32_t> gens_out) {
+                                          std::span<const std::int32_t> gens_out,
+                                          std::span<const std::int32_t> buses_cut_off) {
   sol_ = OutageSolution{};
   set_injections_and_start(gens_out);
-  for (auto b : branches_out) ybus_.add_branch(m_->branches[static_cast<std::size_t>(b)], static_cast<std::size_t>(b), -1.0);
+  for (auto b : branches_out)
+    ybus_.add_branch(m_->branches[static_cast<std::size_t>(b)], static_cast<std::size_t>(b), -1.0);
+  for (auto b : buses_cut_off) bus_off_[static_cast<std::size_t>(b)] = 1;
+  const bool split = !buses_cut_off.empty();
 
   if (pattern_changed_) {
     sol_.pattern_changed = true;
@@ -367,27 +438,30 @@ const OutageSolution& OutageSolver::solve(std::span<const std::int32_t> branches
   } else if (n_eq_ == 0) {
     sol_.converged = true;
   } else {
-    bool corrected = !branches_out.empty();
-    const bool chord_ok = !corrected || prepare_correction(branches_out);
+    bool corrected = !branches_out.empty() || split;
+    const bool chord_ok = !corrected || prepare_correction(branches_out, buses_cut_off);
     corrected = corrected && n_rows_ > 0;
     double norm = chord_ok ? mismatch() : std::numeric_limits<double>::infinity();
     const double norm0 = norm;
-    bool done = chord_ok && norm < opt_.tol_pu;
-    while (chord_ok && !done && std::isfinite(norm) && sol_.chord_iterations < opt_.max_chord_iter) {
+    const double target = opt_.tol_pu * opt_.chord_margin;
+    while (chord_ok && norm >= target && std::isfinite(norm) && sol_.chord_iterations < opt_.max_chord_iter) {
       chord_step(corrected);
       ++sol_.chord_iterations;
       const double prev = norm;
       norm = mismatch();
-      if (norm < opt_.tol_pu) done = true;
-      else if (!(norm <= opt_.chord_rate * prev)) break;
+      if (!(norm <= opt_.chord_rate * prev)) break;
     }
-    if (done) {
+    if (norm < opt_.tol_pu) {
       sol_.converged = true;
+      sol_.max_mismatch_pu = norm;
+    } else if (split) {
+      sol_.needs_reduced_solve = true;   // Newton cannot run on the singular cut-off block
       sol_.max_mismatch_pu = norm;
     } else {
       newton(!(chord_ok && std::isfinite(norm) && norm < norm0));
     }
   }
+  for (auto b : buses_cut_off) bus_off_[static_cast<std::size_t>(b)] = 0;
   for (auto b : branches_out) restore_branch(b);
   return sol_;
 }

@@ -21,6 +21,9 @@ struct OutageOptions {
   // over; a step must cut the mismatch at least by `chord_rate`, else Newton takes over at once.
   int max_chord_iter = 30;
   double chord_rate = 0.5;
+  // The chord goes on (cheap steps) until the mismatch is below tol·chord_margin, so that its answer is
+  // as close to the exact solution as a quadratically converged Newton's; it is converged at tol.
+  double chord_margin = 0.1;
   KluSolver::Settings klu{};
 };
 
@@ -29,6 +32,9 @@ struct OutageSolution {
   bool singular = false;          // a singular Jacobian stopped Newton (reported as not converged)
   bool no_reference = false;      // no unit is left that could hold the reference: nothing was solved
   bool pattern_changed = false;   // a bus lost its last voltage-controlling unit: a new Jacobian pattern
+  // Split outages only: the cut-off part was too large for the low-rank correction, or the chord did
+  // not converge; nothing was solved and the caller should solve the remaining part on its own.
+  bool needs_reduced_solve = false;
   int chord_iterations = 0;       // steps with the base factorisation
   int newton_iterations = 0;      // steps with a refactored Jacobian
   double max_mismatch_pu = 0.0;   // ∞-norm at the returned voltages
@@ -42,6 +48,10 @@ struct OutageSolution {
 // allocates nothing unless a bus changes type or Newton has to take over.
 class OutageSolver {
  public:
+  // Largest number of Jacobian rows an outage may touch for the low-rank correction (a branch between
+  // two PQ buses touches 4; a split outage 2 per cut-off bus plus those of the remaining ends).
+  static constexpr int kMaxRank = 16;
+
   // m: the island (must outlive this object); kind: its base-case bus kinds; v_base: the converged
   // base-case voltages with those kinds and all of m's branches and units in service.
   OutageSolver(const MathModel& m, const std::vector<BusKind>& kind, const std::vector<cplx>& v_base,
@@ -53,8 +63,14 @@ class OutageSolver {
   // Takes math branches `branches_out` and units `gens_out` out of service, solves from the base-case
   // voltages (the set-point of a bus whose last-listed unit went out moves to the unit now last), and
   // puts everything back. The lost P of a unit is picked up by the reference unit, as in a plain power
-  // flow. The island must stay connected without `branches_out` (check topology::math_bridges first).
-  const OutageSolution& solve(std::span<const std::int32_t> branches_out, std::span<const std::int32_t> gens_out);
+  // flow. Without `branches_out` the island must stay connected (check topology::math_bridges first).
+  //
+  // `buses_cut_off`: when `branches_out` split the island, exactly the buses that lose their connection
+  // to every reference bus. They are dropped (their voltages stay at the base values and mean nothing)
+  // and the rest is solved as the network without them, as long as the cut-off part is small (see
+  // kMaxRank); else needs_reduced_solve is set. Not combined with `gens_out`.
+  const OutageSolution& solve(std::span<const std::int32_t> branches_out, std::span<const std::int32_t> gens_out,
+                              std::span<const std::int32_t> buses_cut_off = {});
 
   // The last solve(): voltages, bus kinds, injections and which units were out (1 = out).
   [[nodiscard]] const std::vector<cplx>& voltage() const { return v_; }
@@ -68,11 +84,10 @@ class OutageSolver {
   [[nodiscard]] const Ybus& ybus() const { return ybus_; }
 
  private:
-  static constexpr int kMaxRank = 8;   // rows/cols of the outage's Jacobian change handled by the correction
-
   void set_injections_and_start(std::span<const std::int32_t> gens_out);
   void restore_branch(std::int32_t b);
-  bool prepare_correction(std::span<const std::int32_t> branches_out);
+  bool prepare_correction(std::span<const std::int32_t> branches_out, std::span<const std::int32_t> buses_cut_off);
+  [[nodiscard]] double j0_at(std::int32_t row, std::int32_t col) const;
   double mismatch();
   void chord_step(bool corrected);
   void newton(bool from_start);
@@ -88,15 +103,16 @@ class OutageSolver {
   std::vector<std::int32_t> theta_idx_, vm_idx_;   // as NewtonRaphson's unknowns/equations
   // Units per bus in list order (CSR), for injections and set-points.
   std::vector<std::int32_t> unit_ptr_, unit_list_;
-  std::vector<cplx> v_base_, sbus_base_;
+  std::vector<cplx> v_base_, u_base_, sbus_base_;
   std::vector<double> vm_base_, va_base_;
 
   // Per solve.
   OutageSolution sol_;
   bool pattern_changed_ = false;
-  std::vector<std::uint8_t> gen_out_;
+  std::vector<std::uint8_t> gen_out_, bus_off_;
   std::vector<std::int32_t> gens_marked_;
-  std::vector<cplx> v_, sbus_, i_;
+  std::span<const std::int32_t> buses_off_;
+  std::vector<cplx> v_, u_, sbus_, i_;
   std::vector<double> vm_, va_, f_, x_;
   // Low-rank correction J1 = J0 + E_r·D·E_cᵀ: rows/cols (global), Z = J0⁻¹E_r, ZD = Z·D, and M's LU.
   int n_rows_ = 0, n_cols_ = 0;

@@ -39,8 +39,9 @@ bool Attempt::shrinking() const {
 }
 
 double find_max_load_scale(const MathModel& m, const PfOptions& opt, int steps) {
-  PfOptions o = opt;
-  o.enforce_q_limits = false;
+  // Same options as the failed solve, reactive limits included: with the limits off, units at PV buses
+  // would supply any Q and the "solvable" scale would be that of an unrealisable case.
+  const PfOptions& o = opt;
   auto solves = [&](double lambda) {
     MathModel scaled = m;
     for (auto& s : scaled.s_load_pu) s *= lambda;

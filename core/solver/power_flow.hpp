@@ -72,8 +72,10 @@ void branch_flows(const MathModel& m, const std::vector<cplx>& v, std::vector<cp
                   std::vector<cplx>& s_to);
 
 // The largest factor λ ∈ [0, 1] by which every load and every generator's P can be scaled with the
-// power flow still solving (bisection to 1/2^steps, each trial with the fallback chain). Used to say
-// "the load is simply too high" when a case fails. Returns 0 when even λ = 1/2^steps fails.
+// power flow still solving (bisection to 1/2^steps, each trial with the fallback chain and opt's
+// reactive-limit setting). Used to say "the load is simply too high" (or, for an exporting island, "the
+// generation is more than the network can carry out") when a case fails. Returns 0 when even
+// λ = 1/2^steps fails.
 double find_max_load_scale(const MathModel& m, const PfOptions& opt, int steps = 10);
 
 struct DcResult {

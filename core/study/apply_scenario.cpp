@@ -27,9 +27,13 @@ struct ElemRef {
 };
 
 constexpr Kind kSwitchable[] = {Kind::Branch, Kind::Transformer3W, Kind::Generator, Kind::Load, Kind::Shunt};
+// Commissioning also takes buses (a planned substation: `in_service: false` in the network file).
+constexpr Kind kCommissionable[] = {Kind::Branch, Kind::Transformer3W, Kind::Generator, Kind::Load, Kind::Shunt,
+                                    Kind::Bus};
 constexpr Kind kGenerators[] = {Kind::Generator};
 constexpr Kind kLoadsAndBuses[] = {Kind::Load, Kind::Bus};
 constexpr const char* kSwitchableWhat = "lines, transformers, generators, loads and shunts (not buses)";
+constexpr const char* kCommissionableWhat = "lines, transformers, generators, loads, shunts and buses";
 
 std::string_view kind_name(const model::Network& net, ElemRef r) {
   switch (r.kind) {
@@ -66,6 +70,21 @@ bool& in_service(model::Network& net, ElemRef r) {
     case Kind::Bus: break;
   }
   throw std::logic_error("buses have no in_service flag");
+}
+
+// In service: the element's flag; for a bus, not isolated. Switching a bus on makes it PQ (step 6 re-types it).
+bool state_of(model::Network& net, ElemRef r) {
+  if (r.kind == Kind::Bus) return net.buses[r.idx].type != model::BusType::Isolated;
+  return in_service(net, r);
+}
+void set_state(model::Network& net, ElemRef r, bool on) {
+  if (r.kind != Kind::Bus) {
+    in_service(net, r) = on;
+    return;
+  }
+  model::BusType& type = net.buses[r.idx].type;
+  if (!on) type = model::BusType::Isolated;
+  else if (type == model::BusType::Isolated) type = model::BusType::PQ;
 }
 
 template <std::size_t N>
@@ -137,19 +156,25 @@ class Resolver {
   std::vector<ElemRef> elements(const std::string& name, const SourceLoc& loc, const Kind (&kinds)[N],
                                 std::string_view what, std::string_view context) const {
     auto g = s_.groups.find(name);
-    if (g == s_.groups.end()) {
-      if (!by_name_.count(name) && by_name_.count(name + "_c1")) {
-        std::vector<ElemRef> circuits;
-        for (int c = 1; by_name_.count(fmt::format("{}_c{}", name, c)); ++c)
-          circuits.push_back(element(fmt::format("{}_c{}", name, c), loc, kinds, what, context));
-        return circuits;
-      }
-      return {element(name, loc, kinds, what, context)};
-    }
+    if (g == s_.groups.end()) return element_or_circuits(name, loc, kinds, what, context);
     std::vector<ElemRef> out;
     for (const NameRef& m : g->second.members)
-      out.push_back(element(m.name, m.loc, kinds, what, fmt::format("groups.{}", name)));
+      for (ElemRef r : element_or_circuits(m.name, m.loc, kinds, what, fmt::format("groups.{}", name)))
+        out.push_back(r);
     return out;
+  }
+
+  // One element, or every circuit <name>_c1 … <name>_cn of a multi-circuit line.
+  template <std::size_t N>
+  std::vector<ElemRef> element_or_circuits(const std::string& name, const SourceLoc& loc, const Kind (&kinds)[N],
+                                           std::string_view what, std::string_view context) const {
+    if (!by_name_.count(name) && by_name_.count(name + "_c1")) {
+      std::vector<ElemRef> circuits;
+      for (int c = 1; by_name_.count(fmt::format("{}_c{}", name, c)); ++c)
+        circuits.push_back(element(fmt::format("{}_c{}", name, c), loc, kinds, what, context));
+      return circuits;
+    }
+    return {element(name, loc, kinds, what, context)};
   }
 
   // Assigns each entry of `entries` (element or group name → value) to elements; direct entries beat
@@ -161,7 +186,8 @@ class Resolver {
     std::map<ElemRef, Assigned<T>> out;
     for (const auto& [name, value] : entries) {
       if (s_.groups.count(name)) continue;
-      out[element(name, get_loc(value), kinds, what, context)] = Assigned<T>{value, get_loc(value), {}};
+      for (ElemRef r : element_or_circuits(name, get_loc(value), kinds, what, context))
+        out[r] = Assigned<T>{value, get_loc(value), {}};
     }
     for (const auto& [name, value] : entries) {
       if (!s_.groups.count(name)) continue;
@@ -283,7 +309,7 @@ ApplySummary apply_scenario(const Scenario& s, model::Network& net_in) {
 
   // --- 1. Resolve and check every name before changing anything.
   const auto commissioning =
-      names.assign(s.commissioning, kSwitchable, kSwitchableWhat, "commissioning", commissioning_loc, same_years);
+      names.assign(s.commissioning, kCommissionable, kCommissionableWhat, "commissioning", commissioning_loc, same_years);
   std::vector<std::pair<ElemRef, SourceLoc>> outages;
   if (s.outages.is_set())
     for (const NameRef& ref : *s.outages.value)
@@ -355,26 +381,26 @@ ApplySummary apply_scenario(const Scenario& s, model::Network& net_in) {
   // --- 2.–5. Apply to a copy.
   model::Network net = net_in;
   std::map<ElemRef, bool> before;
-  auto remember = [&](ElemRef r) { before.try_emplace(r, in_service(net, r)); };
+  auto remember = [&](ElemRef r) { before.try_emplace(r, state_of(net, r)); };
 
   std::map<std::size_t, int> load_from_year;   // commissioned loads grow from their commissioning year
   for (const auto& [r, a] : commissioning) {
     if (auto state = a.value.in_service_in(study_year)) {
       remember(r);
-      in_service(net, r) = *state;
+      set_state(net, r, *state);
     }
     if (r.kind == Kind::Load && a.value.in_service_from_year.is_set())
       load_from_year[r.idx] = *a.value.in_service_from_year.value;
   }
   for (const auto& [r, loc] : outages) {
     remember(r);
-    if (!in_service(net, r))
+    if (!state_of(net, r))
       summary.warnings.push_back(fmt::format("{}: outage of {} \"{}\", which is already out of service", loc.str(),
                                              kind_name(net, r), elem_name(net, r)));
-    in_service(net, r) = false;
+    set_state(net, r, false);
   }
   for (const auto& [r, was] : before) {
-    const bool now = in_service(net, r);
+    const bool now = state_of(net, r);
     if (was != now) (now ? summary.switched_in : summary.switched_out).push_back(elem_name(net, r));
   }
 
@@ -426,7 +452,8 @@ ApplySummary apply_scenario(const Scenario& s, model::Network& net_in) {
   // --- 6. Re-type the buses whose set of in-service generators changed (the network reader's rule).
   std::vector<BusIdx> retype;
   for (const auto& [r, was] : before)
-    if (r.kind == Kind::Generator && was != in_service(net, r)) retype.push_back(net.generators[r.idx].bus);
+    if (r.kind == Kind::Generator && was != state_of(net, r)) retype.push_back(net.generators[r.idx].bus);
+    else if (r.kind == Kind::Bus && !was && state_of(net, r)) retype.push_back(BusIdx{static_cast<std::int32_t>(r.idx)});
   for (BusIdx b : retype) {
     if (!has_bus(net, b)) continue;
     model::Bus& bus = net.bus(b);

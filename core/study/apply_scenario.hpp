@@ -11,7 +11,10 @@
 //    study_year >= Y; with out_of_service_from_year Z it is out iff study_year >= Z (both may be given).
 //    An entry with only out_of_service_from_year leaves the network file's state alone before Z.
 //    Elements without an entry keep the network file's `in_service`. Applies to lines, 2- and
-//    3-winding transformers, generators, loads and shunts (not buses: name their elements).
+//    3-winding transformers, generators, loads, shunts and buses: a bus the network file has out of
+//    service (`in_service: false`, e.g. a planned substation; an isolated bus) comes into service as PQ
+//    and is re-typed in step 6; out of service it is isolated (with everything on it). Outages (3.) take
+//    no buses: name their elements.
 // 3. Outages: each named element (or group) is taken out of service, after commissioning.
 // 4. Load: every load's P and Q (constant power factor) are multiplied by
 //        level × (1 + r/100)^n,   n = study_year − max(base_year, in_service_from_year of the load)
@@ -33,7 +36,8 @@
 //      the network file's P stays. A set-point outside [pmin_mw, capacity] is an error; a share that
 //      lands below pmin_mw (but above 0) is a warning.
 //    - vg_pu_by_name sets any generator's voltage set-point (after grid_vm_pu).
-// 6. Bus types, for buses whose set of in-service generators changed (the network reader's rule):
+// 6. Bus types, for buses whose set of in-service generators changed or that commissioning switched on
+//    (the network reader's rule):
 //    Ref with an in-service generator of kind grid (a reference bus keeps its role while it has any
 //    in-service generator, for MATPOWER cases), else PV with an in-service generator that regulates
 //    voltage (qmax_mvar > qmin_mvar), else PQ. Isolated buses stay isolated.

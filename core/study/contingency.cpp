@@ -105,7 +105,8 @@ struct ContingencyAnalysis::Worker {
   std::vector<std::unique_ptr<solver::OutageSolver>> solvers;   // per island, built on first use
   // Scratch for split outages, sized to the largest island.
   std::vector<std::int32_t> mark, queue;
-  std::vector<std::uint8_t> branch_off, bus_off;
+  std::vector<std::uint8_t> branch_off, bus_off, gen_off, part_has_gen;
+  std::vector<std::int32_t> cut;        // buses cut off from the reference
   std::vector<cplx> v_full;
   // Outputs of the current run.
   std::vector<Overload> overloads;
@@ -357,6 +358,32 @@ Reduced reduce(const Island& d, const std::vector<std::int32_t>& mark, const std
     r.old_gen.push_back(static_cast<std::int32_t>(g));
   }
   return r;
+}
+
+
+// The whole post-contingency state of one island onto `state`: generator outputs as pfsoln gives them
+// (on the post-contingency Ybus, rebuilt here: this is for solve_one, not the hot path), then
+// map_island. Off branches/buses/units are de-energised or zero.
+void map_state(const model::Network& net, const Island& d, const std::vector<cplx>& v,
+               const std::vector<BusKind>& kind, const std::vector<std::uint8_t>& gen_off,
+               const std::vector<std::uint8_t>& branch_off, const std::vector<std::uint8_t>& bus_off,
+               report::NetworkSolution& state) {
+  const auto& m = d.math();
+  solver::MathModel post = m;
+  for (std::size_t k = 0; k < m.branches.size(); ++k)
+    if (branch_off[k]) post.branches[k].yff = post.branches[k].yft = post.branches[k].ytf = post.branches[k].ytt = cplx{};
+  const solver::Ybus ybus(post);
+  std::vector<double> p(m.gens.size()), q(m.gens.size());
+  for (std::size_t g = 0; g < m.gens.size(); ++g) {
+    p[g] = m.gens[g].p_pu;
+    q[g] = m.gens[g].q_pu;
+  }
+  std::vector<BusKind> k2 = kind;
+  for (std::size_t i = 0; i < k2.size(); ++i)
+    if (bus_off[i]) k2[i] = BusKind::PQ;
+  const std::vector<cplx> no_extra(v.size(), cplx{});
+  solver::generator_outputs(post, ybus, v, k2, gen_off, no_extra, p, q);
+  map_island(net, d, v, p, q, gen_off, branch_off, bus_off, state);
 }
 
 }  // namespace
@@ -618,6 +645,24 @@ void ContingencyAnalysis::run_contingency(const Contingency& c, std::int32_t ind
   const double lim = limits_.loading_n1_pct / 100.0;
   const double lim2 = lim * lim;
   const auto n = static_cast<std::size_t>(m.n_bus());
+  const auto nbr = m.branches.size();
+
+  auto& solver = w.solvers[static_cast<std::size_t>(ref.island)];
+  if (!solver) {
+    solver::OutageOptions o;
+    o.tol_pu = opt_.tol_pu;
+    o.max_iter = opt_.max_iter;
+    solver = std::make_unique<solver::OutageSolver>(m, d.kind, d.v_base, o);
+  }
+  auto take_solution = [&](const solver::OutageSolution& sol) {
+    rec.iterations = sol.chord_iterations + sol.newton_iterations;
+    rec.newton_iterations = sol.newton_iterations;
+    rec.singular = sol.singular;
+    rec.pattern_changed = rec.pattern_changed || sol.pattern_changed;
+    rec.max_mismatch_mva = sol.max_mismatch_pu * base;
+    if (sol.worst_bus >= 0 && static_cast<std::size_t>(sol.worst_bus) < n)
+      rec.worst_mismatch_bus = d.isl.bus_of[static_cast<std::size_t>(sol.worst_bus)];
+  };
 
   std::int32_t out_branches[3];
   std::size_t n_out = 0;
@@ -626,28 +671,15 @@ void ContingencyAnalysis::run_contingency(const Contingency& c, std::int32_t ind
   } else if (e.kind == ElementRef::Kind::Trafo3W) {
     for (int j = 0; j < 3; ++j) out_branches[n_out++] = ref.index + j;
   }
+  const std::span<const std::int32_t> out(out_branches, n_out);
   const bool split = e.kind == ElementRef::Kind::Trafo3W ||
                      (e.kind == ElementRef::Kind::Branch && d.bridge[static_cast<std::size_t>(ref.index)]);
 
   if (!split) {
-    auto& solver = w.solvers[static_cast<std::size_t>(ref.island)];
-    if (!solver) {
-      solver::OutageOptions o;
-      o.tol_pu = opt_.tol_pu;
-      o.max_iter = opt_.max_iter;
-      solver = std::make_unique<solver::OutageSolver>(m, d.kind, d.v_base, o);
-    }
-    std::int32_t gen_out[1] = {ref.index};
-    const auto& sol = e.kind == ElementRef::Kind::Generator
-                          ? solver->solve({}, std::span<const std::int32_t>(gen_out, 1))
-                          : solver->solve(std::span<const std::int32_t>(out_branches, n_out), {});
-    rec.iterations = sol.chord_iterations + sol.newton_iterations;
-    rec.newton_iterations = sol.newton_iterations;
-    rec.singular = sol.singular;
-    rec.pattern_changed = sol.pattern_changed;
-    rec.max_mismatch_mva = sol.max_mismatch_pu * base;
-    if (sol.worst_bus >= 0 && static_cast<std::size_t>(sol.worst_bus) < n)
-      rec.worst_mismatch_bus = d.isl.bus_of[static_cast<std::size_t>(sol.worst_bus)];
+    const std::int32_t gen_out[1] = {ref.index};
+    const auto& sol = e.kind == ElementRef::Kind::Generator ? solver->solve({}, std::span<const std::int32_t>(gen_out, 1))
+                                                            : solver->solve(out, {});
+    take_solution(sol);
     if (sol.no_reference) {
       // The island's last unit that could hold the reference went out: nothing is supplied.
       rec.outcome = Outcome::NoSupply;
@@ -668,27 +700,13 @@ void ContingencyAnalysis::run_contingency(const Contingency& c, std::int32_t ind
     }
     rec.outcome = Outcome::Solved;
     const std::int32_t skip = e.kind == ElementRef::Kind::Branch ? ref.index : -1;
+    const auto& kind = sol.pattern_changed ? solver->kind() : d.kind;
     check_limits(d, solver->voltage(), skip, nullptr, nullptr, index, lim2, base_loading_pct_, w, rec);
-    reference_units(d, solver->voltage(), sol.pattern_changed ? solver->kind() : d.kind, solver->gen_out(), skip,
-                    nullptr, rec);
+    reference_units(d, solver->voltage(), kind, solver->gen_out(), skip, nullptr, rec);
     if (state) {
-      // Generator outputs need the post-outage Ybus: rebuild it for this one contingency.
-      solver::MathModel post = m;
-      std::vector<std::uint8_t> branch_off(m.branches.size(), 0), bus_off(n, 0);
-      if (skip >= 0) {
-        branch_off[static_cast<std::size_t>(skip)] = 1;
-        post.branches[static_cast<std::size_t>(skip)].yff = post.branches[static_cast<std::size_t>(skip)].yft =
-            post.branches[static_cast<std::size_t>(skip)].ytf = post.branches[static_cast<std::size_t>(skip)].ytt = cplx{};
-      }
-      const solver::Ybus ybus(post);
-      std::vector<double> p(m.gens.size()), q(m.gens.size());
-      for (std::size_t g = 0; g < m.gens.size(); ++g) {
-        p[g] = m.gens[g].p_pu;
-        q[g] = m.gens[g].q_pu;
-      }
-      const std::vector<cplx> no_extra(n, cplx{});
-      solver::generator_outputs(post, ybus, solver->voltage(), solver->kind(), solver->gen_out(), no_extra, p, q);
-      map_island(*net_, d, solver->voltage(), p, q, solver->gen_out(), branch_off, bus_off, *state);
+      std::vector<std::uint8_t> branch_off(nbr, 0), bus_off(n, 0);
+      if (skip >= 0) branch_off[static_cast<std::size_t>(skip)] = 1;
+      map_state(*net_, d, solver->voltage(), kind, solver->gen_out(), branch_off, bus_off, *state);
     }
     return;
   }
@@ -701,11 +719,13 @@ void ContingencyAnalysis::run_contingency(const Contingency& c, std::int32_t ind
     w.queue.resize(n);
     w.bus_off.resize(n);
     w.v_full.resize(n);
+    w.cut.reserve(n);
   }
-  if (w.branch_off.size() < m.branches.size()) w.branch_off.resize(m.branches.size());
+  if (w.branch_off.size() < nbr) w.branch_off.resize(nbr);
+  if (w.gen_off.size() < m.gens.size()) w.gen_off.resize(m.gens.size());
   std::fill(w.mark.begin(), w.mark.begin() + static_cast<std::ptrdiff_t>(n), 0);
-  std::fill(w.branch_off.begin(), w.branch_off.begin() + static_cast<std::ptrdiff_t>(m.branches.size()), 0);
-  for (std::size_t j = 0; j < n_out; ++j) w.branch_off[static_cast<std::size_t>(out_branches[j])] = 1;
+  std::fill(w.branch_off.begin(), w.branch_off.begin() + static_cast<std::ptrdiff_t>(nbr), 0);
+  for (auto b : out) w.branch_off[static_cast<std::size_t>(b)] = 1;
   auto flood = [&](std::int32_t start, std::int32_t label) {
     std::size_t head = 0, tail = 0;
     w.queue[tail++] = start;
@@ -726,18 +746,25 @@ void ContingencyAnalysis::run_contingency(const Contingency& c, std::int32_t ind
   };
   for (auto r : d.ref_buses)
     if (w.mark[static_cast<std::size_t>(r)] == 0) flood(r, 1);
+  // Cut-off parts: label ≥ 2; whether each has generation.
+  w.cut.clear();
+  w.part_has_gen.assign(2, 0);
   std::int32_t next_label = 2;
-  std::vector<std::uint8_t> part_has_gen(2, 0);
   for (std::size_t i = 0; i < n; ++i) {
     if (w.mark[i] != 0) continue;
     flood(static_cast<std::int32_t>(i), next_label++);
-    part_has_gen.push_back(0);
+    w.part_has_gen.push_back(0);
   }
-  for (const auto& g : m.gens) part_has_gen[static_cast<std::size_t>(w.mark[static_cast<std::size_t>(g.bus)])] = 1;
+  for (std::size_t g = 0; g < m.gens.size(); ++g) {
+    const auto part = static_cast<std::size_t>(w.mark[static_cast<std::size_t>(m.gens[g].bus)]);
+    w.part_has_gen[part] = 1;
+    w.gen_off[g] = part != 1;
+  }
   for (std::size_t i = 0; i < n; ++i) {
     w.bus_off[i] = w.mark[i] != 1;
     if (w.mark[i] == 1) continue;
-    const bool with_gen = part_has_gen[static_cast<std::size_t>(w.mark[i])] != 0;
+    w.cut.push_back(static_cast<std::int32_t>(i));
+    const bool with_gen = w.part_has_gen[static_cast<std::size_t>(w.mark[i])] != 0;
     for (auto q = d.unit_ptr[i]; q < d.unit_ptr[i + 1]; ++q)
       rec.separated_gen_mw += d.gen_p_base_mw[static_cast<std::size_t>(d.unit_list[static_cast<std::size_t>(q)])];
     if (!d.isl.bus_of[i].valid()) continue;   // a star point: not a bus of the user's
@@ -746,15 +773,39 @@ void ContingencyAnalysis::run_contingency(const Contingency& c, std::int32_t ind
     w.islanded.push_back({index, d.isl.bus_of[i], d.load_mw[i], with_gen});
   }
   rec.islanding = rec.islanded_buses > 0;
-  for (std::size_t k = 0; k < m.branches.size(); ++k) {
+  for (std::size_t k = 0; k < nbr; ++k) {
     const auto& br = m.branches[k];
     if (w.bus_off[static_cast<std::size_t>(br.from)] || w.bus_off[static_cast<std::size_t>(br.to)]) w.branch_off[k] = 1;
   }
 
+  // A small cut-off part: the base factorisation with its rows replaced (OutageSolver).
+  const auto& sol = solver->solve(out, {}, w.cut);
+  if (!sol.needs_reduced_solve) {
+    take_solution(sol);
+    if (!sol.converged) {
+      rec.outcome = Outcome::NotConverged;
+      return;
+    }
+    rec.outcome = Outcome::Solved;
+    const std::vector<std::uint8_t>& gen_off = w.gen_off;
+    check_limits(d, solver->voltage(), -1, w.branch_off.data(), w.bus_off.data(), index, lim2, base_loading_pct_, w,
+                 rec);
+    reference_units(d, solver->voltage(), d.kind, gen_off, -1, w.branch_off.data(), rec);
+    if (state) {
+      const std::vector<std::uint8_t> branch_off(w.branch_off.begin(), w.branch_off.begin() + static_cast<std::ptrdiff_t>(nbr));
+      const std::vector<std::uint8_t> bus_off(w.bus_off.begin(), w.bus_off.begin() + static_cast<std::ptrdiff_t>(n));
+      const std::vector<std::uint8_t> goff(w.gen_off.begin(), w.gen_off.begin() + static_cast<std::ptrdiff_t>(m.gens.size()));
+      map_state(*net_, d, solver->voltage(), d.kind, goff, branch_off, bus_off, *state);
+    }
+    return;
+  }
+
+  // Otherwise the part with the reference is solved on its own, from the base voltages.
   const Reduced red = reduce(d, w.mark, w.branch_off);
   solver::PfOptions pf_opt;
   pf_opt.tol_pu = opt_.tol_pu;
   pf_opt.max_iter = opt_.max_iter;
+  pf_opt.fallbacks = false;   // the same Newton as every other contingency
   solver::PfResult pf;
   try {
     pf = solver::solve_ac(red.m, pf_opt);
@@ -772,26 +823,19 @@ void ContingencyAnalysis::run_contingency(const Contingency& c, std::int32_t ind
     return;
   }
   rec.outcome = Outcome::Solved;
-  std::fill(w.v_full.begin(), w.v_full.begin() + static_cast<std::ptrdiff_t>(n), cplx{});
+  std::vector<cplx> v(n, cplx{});
   std::vector<BusKind> kind(n, BusKind::PQ);
   for (std::size_t j = 0; j < red.old_bus.size(); ++j) {
-    w.v_full[static_cast<std::size_t>(red.old_bus[j])] = pf.v[j];
+    v[static_cast<std::size_t>(red.old_bus[j])] = pf.v[j];
     kind[static_cast<std::size_t>(red.old_bus[j])] = pf.kind[j];
   }
-  std::vector<cplx> v(w.v_full.begin(), w.v_full.begin() + static_cast<std::ptrdiff_t>(n));
+  const std::vector<std::uint8_t> gen_off(w.gen_off.begin(), w.gen_off.begin() + static_cast<std::ptrdiff_t>(m.gens.size()));
   check_limits(d, v, -1, w.branch_off.data(), w.bus_off.data(), index, lim2, base_loading_pct_, w, rec);
-  std::vector<std::uint8_t> gen_off(m.gens.size(), 1);
-  for (auto g : red.old_gen) gen_off[static_cast<std::size_t>(g)] = 0;
   reference_units(d, v, kind, gen_off, -1, w.branch_off.data(), rec);
   if (state) {
-    std::vector<double> p(m.gens.size(), 0.0), q(m.gens.size(), 0.0);
-    for (std::size_t j = 0; j < red.old_gen.size(); ++j) {
-      p[static_cast<std::size_t>(red.old_gen[j])] = pf.gen_p_pu[j];
-      q[static_cast<std::size_t>(red.old_gen[j])] = pf.gen_q_pu[j];
-    }
-    const std::vector<std::uint8_t> branch_off(w.branch_off.begin(), w.branch_off.begin() + static_cast<std::ptrdiff_t>(m.branches.size()));
+    const std::vector<std::uint8_t> branch_off(w.branch_off.begin(), w.branch_off.begin() + static_cast<std::ptrdiff_t>(nbr));
     const std::vector<std::uint8_t> bus_off(w.bus_off.begin(), w.bus_off.begin() + static_cast<std::ptrdiff_t>(n));
-    map_island(*net_, d, v, p, q, gen_off, branch_off, bus_off, *state);
+    map_state(*net_, d, v, kind, gen_off, branch_off, bus_off, *state);
   }
 }
 

@@ -19,6 +19,7 @@
 
 #include <fmt/format.h>
 
+#include "model/transformer3w.hpp"
 #include "solver/newton_raphson.hpp"
 #include "solver/ybus.hpp"
 #include "study/progress.hpp"
@@ -300,10 +301,97 @@ TimeSeries::TimeSeries(const model::Network& net, const Profiles& profiles, Cont
       notes_.push_back(fmt::format("{} {} unit{} ({:.1f} MW) with no profile column: held at the scenario's P",
                                    fixed_units[k], model::to_string(static_cast<model::GenKind>(k)),
                                    fixed_units[k] == 1 ? "" : "s", fixed_units_mw[k]));
+  // ---- automatic tap changers
+  if (opt_.tap_control) taps_ = report::automatic_taps(net);
+  if (!taps_.empty()) {
+    work_ = net;
+    tap_site_.resize(taps_.size());
+    tap_pos_before_.resize(taps_.size());
+    tap_view_.buses.assign(net.buses.size(), {});
+    for (std::size_t i = 0; i < net.buses.size(); ++i) tap_view_.buses[i].energised = nm.island_of_bus[i] >= 0;
+    for (std::size_t t = 0; t < taps_.size(); ++t) {
+      const auto& tap = taps_[t];
+      auto& site = tap_site_[t];
+      const auto bu = static_cast<std::size_t>(tap.bus.value);
+      site.bus_island = nm.island_of_bus[bu];
+      site.bus_math = nm.math_of_bus[bu];
+      const auto kind = tap.owner == report::TapOwner::Branch ? topology::BranchOrigin::Kind::Branch
+                                                              : topology::BranchOrigin::Kind::Winding;
+      for (std::size_t i = 0; i < islands_.size() && site.island < 0; ++i) {
+        const auto& bo = islands_[i]->isl.branch_of;
+        for (std::size_t k = 0; k < bo.size(); ++k)
+          if (bo[k].kind == kind && bo[k].index == tap.index && bo[k].winding == 0) {
+            site.island = static_cast<std::int32_t>(i);
+            site.branch = static_cast<std::int32_t>(k);
+            site.count = kind == topology::BranchOrigin::Kind::Branch ? 1 : 3;
+            // The builder puts a transformer's three windings next to each other, HV, MV, LV.
+            if (site.count == 3 && (k + 2 >= bo.size() || bo[k + 2].index != tap.index || bo[k + 2].winding != 2))
+              throw std::logic_error("TimeSeries: three-winding transformer windings are not consecutive");
+            break;
+          }
+      }
+    }
+  }
   setup_ms_ = ms_since(t0);
 }
 
 TimeSeries::~TimeSeries() = default;
+
+void TimeSeries::set_tap_admittances(std::size_t tap) {
+  const auto& site = tap_site_[tap];
+  if (site.island < 0) return;
+  Island& d = *islands_[static_cast<std::size_t>(site.island)];
+  auto& m = d.isl.math;
+  auto replace = [&](std::size_t k, solver::MathBranch nb) {
+    nb.from = m.branches[k].from;
+    nb.to = m.branches[k].to;
+    d.ybus->add_branch(m.branches[k], k, -1.0);
+    d.ybus->add_branch(nb, k, +1.0);
+    m.branches[k] = nb;
+  };
+  const auto& t = taps_[tap];
+  const auto k0 = static_cast<std::size_t>(site.branch);
+  if (t.owner == report::TapOwner::Branch) {
+    const auto& br = work_.branches[static_cast<std::size_t>(t.index)];
+    replace(k0, topology::branch_admittance(br.r_pu, br.x_pu, br.b_pu, br.tap_ratio, br.shift_deg));
+  } else {
+    const auto& tr = work_.transformers3w[static_cast<std::size_t>(t.index)];
+    const auto w = model::star_equivalent(tr, work_.base_mva, work_.bus(tr.hv_bus).base_kv, work_.bus(tr.mv_bus).base_kv,
+                                          work_.bus(tr.lv_bus).base_kv);
+    for (std::size_t j = 0; j < 3; ++j) replace(k0 + j, topology::branch_admittance(w[j].r_pu, w[j].x_pu, 0.0, w[j].tap_ratio, 0.0));
+  }
+  // The last factorisation stays: a tap step changes the Jacobian little, so chord steps still contract
+  // (and when they do not, Newton refactors).
+}
+
+void TimeSeries::reset_taps() {
+  for (std::size_t t = 0; t < taps_.size(); ++t) {
+    if (taps_[t].pos == taps_[t].pos_start) continue;
+    taps_[t].pos = taps_[t].pos_start;
+    report::set_tap_positions(work_, {taps_[t]});
+    set_tap_admittances(t);
+  }
+}
+
+int TimeSeries::tap_wants(std::size_t tap, bool& at_limit) const {
+  at_limit = false;
+  const auto& t = taps_[tap];
+  const auto& site = tap_site_[tap];
+  if (site.island < 0 || site.bus_island < 0) return 0;
+  const bool in_service = t.owner == report::TapOwner::Branch
+                              ? work_.branches[static_cast<std::size_t>(t.index)].in_service
+                              : work_.transformers3w[static_cast<std::size_t>(t.index)].in_service;
+  const auto type = work_.bus(t.bus).type;
+  if (!in_service || type == model::BusType::PV || type == model::BusType::Ref) return 0;
+  const double vm = std::abs(islands_[static_cast<std::size_t>(site.bus_island)]->v[static_cast<std::size_t>(site.bus_math)]);
+  const int dir = vm > t.vmax_pu ? +1 : vm < t.vmin_pu ? -1 : 0;
+  if (dir == 0) return 0;
+  if ((dir > 0 && t.pos >= t.pos_max) || (dir < 0 && t.pos <= t.pos_min)) {
+    at_limit = true;
+    return 0;
+  }
+  return dir;
+}
 
 model::Network TimeSeries::network_at(std::size_t hour) const {
   if (hour >= profiles_->hours) throw std::out_of_range("TimeSeries::network_at: hour beyond the profile");
@@ -344,6 +432,9 @@ TimeSeriesResult TimeSeries::run(std::size_t first, std::size_t count, const std
       res.buses[i].vmax_pu = band->vmax_pu;
     }
   for (std::size_t g = 0; g < net.generators.size(); ++g) res.gens[g].profiled = gen_column_[g] >= 0;
+  reset_taps();
+  res.taps.assign(taps_.size(), {});
+  for (std::size_t t = 0; t < taps_.size(); ++t) res.taps[t].min_pos = res.taps[t].max_pos = res.taps[t].final_pos = taps_[t].pos;
   for (const auto& d : islands_)
     for (const auto& r : d->refs)
       if (r.first_gen >= 0) res.gens[static_cast<std::size_t>(d->isl.gen_of[static_cast<std::size_t>(r.first_gen)].value)].reference = true;
@@ -468,13 +559,54 @@ TimeSeriesResult TimeSeries::run(std::size_t first, std::size_t count, const std
 
     bool ok = true;
     for (auto& dp : islands_) ok = solve_island(*dp, rec) && ok;
+    // Automatic tap changers: one step per round for the taps report::step_taps picks, then solve again.
+    if (ok && !taps_.empty()) {
+      int rounds = 1;
+      while (true) {
+        bool any = false, at_limit = false;
+        for (std::size_t t = 0; t < taps_.size() && !any; ++t) any = tap_wants(t, at_limit) != 0;
+        if (!any) break;
+        if (rounds >= opt_.tap_max_rounds) {
+          ++res.hours_taps_unsettled;
+          break;
+        }
+        for (std::size_t t = 0; t < taps_.size(); ++t) {
+          tap_pos_before_[t] = taps_[t].pos;
+          const auto& site = tap_site_[t];
+          if (site.bus_island >= 0)
+            tap_view_.buses[static_cast<std::size_t>(taps_[t].bus.value)].vm_pu =
+                std::abs(islands_[static_cast<std::size_t>(site.bus_island)]->v[static_cast<std::size_t>(site.bus_math)]);
+        }
+        const int moved = report::step_taps(work_, tap_view_, taps_);
+        if (moved == 0) break;
+        rec.tap_moves = static_cast<std::int16_t>(rec.tap_moves + moved);
+        for (std::size_t t = 0; t < taps_.size(); ++t)
+          if (taps_[t].pos != tap_pos_before_[t]) {
+            set_tap_admittances(t);
+            res.taps[t].moves += std::abs(taps_[t].pos - tap_pos_before_[t]);
+          }
+        ++rounds;
+        for (auto& dp : islands_) ok = solve_island(*dp, rec) && ok;
+        if (!ok) break;
+      }
+      rec.tap_rounds = static_cast<std::int16_t>(rounds - 1);
+      for (std::size_t t = 0; t < taps_.size(); ++t) {
+        auto& ts = res.taps[t];
+        ts.min_pos = std::min(ts.min_pos, taps_[t].pos);
+        ts.max_pos = std::max(ts.max_pos, taps_[t].pos);
+        ts.final_pos = taps_[t].pos;
+        bool at_limit = false;
+        if (ok) tap_wants(t, at_limit);
+        ts.hours_at_limit += at_limit;
+      }
+    }
     res.newton_iterations += rec.newton_iterations;
     res.chord_iterations += rec.chord_iterations;
     rec.converged = ok;
     if (!ok) {
       res.not_converged.push_back(h32);
-      if (observer) observer(HourView{h, false, nullptr, nullptr, nullptr, nullptr});
-      if (progress && (done & 31) == 0) progress->update(done);
+      if (observer) observer(HourView{h, false, nullptr, nullptr, nullptr, nullptr, &taps_});
+      if (progress) progress->update(done + 1);
       continue;
     }
     ++res.hours_converged;
@@ -603,8 +735,8 @@ TimeSeriesResult TimeSeries::run(std::size_t first, std::size_t count, const std
     }
     if (overloads > 0) ++res.hours_with_overload;
     if (vviol > 0) ++res.hours_with_voltage_violation;
-    if (observer) observer(HourView{h, true, &bus_v, &gen_p_mw, &loading, &loss});
-    if (progress && (done & 31) == 0) progress->update(done);
+    if (observer) observer(HourView{h, true, &bus_v, &gen_p_mw, &loading, &loss, &taps_});
+    if (progress) progress->update(done + 1);
   }
   res.hours_run = done;
   if (opt_.keep_hourly) res.hourly.resize(done);

@@ -11,7 +11,11 @@
 //              <kind>:<generator name> > <kind>:<zone of its bus> > <kind>:*; Q as in the scenario;
 //              a unit no column reaches keeps the scenario's P
 //   others     (thermal, other) the scenario's P; the reference unit (the grid equivalent) balances.
-// Tap positions are the network's (no tap control between hours) and reactive limits are not enforced
+// On-load tap changers: the network's automatic ones (model::TapChanger::automatic) act every hour by
+// the rule of report::step_taps (as report::solve_network's tap control: one step toward the band per
+// round, higher voltage levels first, re-solve until no tap moves or tap_max_rounds solves), and stay
+// where they are into the next hour, as a real OLTC does. A move rewrites the transformer's Ybus values
+// in place (same pattern). Other taps stay where the scenario has them. Reactive limits are not enforced
 // (as lsflow solve without --enforce-q-limits and as N-1).
 //
 // Solving: one Ybus and one NewtonRaphson per island for the whole run (Jacobian pattern, KLU symbolic
@@ -39,6 +43,8 @@
 #include <vector>
 
 #include "model/network.hpp"
+#include "report/network_solution.hpp"
+#include "report/tap_control.hpp"
 #include "study/contingency.hpp"
 #include "study/profiles.hpp"
 
@@ -52,6 +58,8 @@ struct TimeSeriesOptions {
   int max_chord_iter = 10;    // chord steps before Newton takes over (0: plain Newton every hour)
   double chord_rate = 0.25;   // a chord step must cut the mismatch at least to this fraction
   bool keep_hourly = true;    // fill TimeSeriesResult::hourly
+  bool tap_control = true;    // automatic tap changers act (when the network has any)
+  int tap_max_rounds = 30;    // solves per hour, the first included
 };
 
 // What a profile column reaches in the network (in service, energised).
@@ -92,12 +100,22 @@ struct GenStats {
   bool reference = false;          // balances its island (P from the solution)
 };
 
+// One automatic tap changer over the run.
+struct TapStats {
+  std::int32_t moves = 0;          // steps taken, summed over the hours
+  std::int32_t min_pos = 0, max_pos = 0;
+  std::int32_t hours_at_limit = 0; // hours ending with the regulated bus out of band at the end of the range
+  std::int32_t final_pos = 0;
+};
+
 // One hour, for hourly.csv.
 struct HourRecord {
   bool converged = false;
   std::uint8_t attempt = 0;        // 0 warm start, 1 restart from the case voltages, 2 damped Newton
   std::int16_t newton_iterations = 0;
   std::int16_t chord_iterations = 0;
+  std::int16_t tap_rounds = 0;     // solves after the first (tap moves)
+  std::int16_t tap_moves = 0;
   double load_mw = 0.0;
   double losses_mw = 0.0;
   std::array<double, 6> gen_mw_by_kind{};   // model::GenKind order (thermal, hydro, solar, wind, grid, other)
@@ -132,6 +150,8 @@ struct TimeSeriesResult {
   std::int32_t hours_with_overload = 0;
   std::int32_t hours_with_voltage_violation = 0;
   std::vector<HourRecord> hourly;          // hours_run records from first_hour (keep_hourly)
+  std::vector<TapStats> taps;              // per automatic tap changer (TimeSeries::taps() order)
+  std::int32_t hours_taps_unsettled = 0;   // hours that hit tap_max_rounds with taps still moving
 
   // Solver effort.
   std::int64_t newton_iterations = 0;
@@ -149,6 +169,7 @@ struct HourView {
   const std::vector<double>* gen_p_mw = nullptr;              // per model generator
   const std::vector<double>* element_loading_pct = nullptr;   // per element (NaN: no rating)
   const std::vector<double>* element_loss_mw = nullptr;
+  const std::vector<report::TapState>* taps = nullptr;        // positions this hour was solved with
 };
 
 class TimeSeries {
@@ -178,6 +199,9 @@ class TimeSeries {
   [[nodiscard]] const model::Network& network() const { return *net_; }
   [[nodiscard]] const Profiles& profiles() const { return *profiles_; }
   [[nodiscard]] const ContingencyLimits& limits() const { return limits_; }
+  // The automatic tap changers that act (empty when tap control is off or the network has none); `pos`
+  // is the position after the last hour run.
+  [[nodiscard]] const std::vector<report::TapState>& taps() const { return taps_; }
 
   struct Island;
 
@@ -192,6 +216,22 @@ class TimeSeries {
   // Per load / generator: the column that drives it (-1: none).
   std::vector<std::int32_t> load_column_, gen_column_;
   double setup_ms_ = 0.0;
+  // Tap control: a working copy of the network whose tap positions move, the taps, and where each one's
+  // transformer sits in the math model (island, first math branch, branches: 1 or 3 windings).
+  model::Network work_;
+  std::vector<report::TapState> taps_;
+  struct TapSite {
+    std::int32_t island = -1, branch = -1, count = 0;   // the transformer's math branch(es)
+    std::int32_t bus_island = -1, bus_math = -1;         // the regulated bus
+  };
+  std::vector<TapSite> tap_site_;
+  report::NetworkSolution tap_view_;   // bus voltages step_taps reads (buses only)
+  std::vector<int> tap_pos_before_;
+  void set_tap_admittances(std::size_t tap);
+  void reset_taps();
+  // +1 / −1: the tap's regulated bus is above / below its band and the tap can still move that way;
+  // 0 otherwise. `at_limit` is set when it is out of band at the end of its range.
+  int tap_wants(std::size_t tap, bool& at_limit) const;
 };
 
 // "Jan 23 19:00" for hour 0 = 1 January 00:00 of a non-leap year (a leap year when leap is true).

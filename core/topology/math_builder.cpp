@@ -5,6 +5,7 @@
 // whose impedances come from model::star_equivalent().
 #include "topology/math_builder.hpp"
 
+#include <array>
 #include <cmath>
 #include <numbers>
 
@@ -162,8 +163,17 @@ NetworkMath build_math(const model::Network& net) {
     isl.math.bus_kind.push_back(BusKind::PQ);
     isl.math.ysh_pu.emplace_back();
     isl.math.s_load_pu.emplace_back();
-    const auto& hv = net.bus(t.hv_bus);
-    isl.math.v0_pu.push_back(std::polar(1.0, hv.va_deg * std::numbers::pi / 180.0));
+    // The star point starts where its stiffest winding ties it: V_w / τ_w of that winding's bus. (An
+    // autotransformer's MV winding has almost no impedance — z_m = (z_hm + z_ml − z_hl)/2 ≈ 0 — so a star
+    // point started at 1.0 pu would show a mismatch of tens of per unit, enough to throw a warm start off.)
+    const auto w = model::star_equivalent(t, net.base_mva, net.bus(t.hv_bus).base_kv, net.bus(t.mv_bus).base_kv,
+                                          net.bus(t.lv_bus).base_kv);
+    const std::array<BusIdx, 3> wb = {t.hv_bus, t.mv_bus, t.lv_bus};
+    std::size_t stiff = 0;
+    for (std::size_t j = 1; j < 3; ++j)
+      if (std::hypot(w[j].r_pu, w[j].x_pu) < std::hypot(w[stiff].r_pu, w[stiff].x_pu)) stiff = j;
+    const auto& sb = net.bus(wb[stiff]);
+    isl.math.v0_pu.push_back(std::polar(sb.vm_pu / w[stiff].tap_ratio, sb.va_deg * std::numbers::pi / 180.0));
   }
   auto island_at = [&](BusIdx b) -> MathIsland* {
     const auto isl = out.island_of_bus[static_cast<std::size_t>(b.value)];

@@ -43,3 +43,29 @@ TEST_CASE("scratch n1", "[.scratch]") {
     std::printf("   compared %d: max |dVm| %.3g pu, max |dPf| %.3g pu\n", compared, worst_v, worst_f);
   }
 }
+
+TEST_CASE("scratch diag", "[.scratch]") {
+  std::string name = "case9241pegase";
+  auto net = io::read_matpower((test::shared_dir() / "cases" / (name + ".m")).string());
+  study::ContingencyOptions o; o.threads = 1;
+  study::ContingencyAnalysis a(net, study::default_contingency_limits(net), o);
+  auto all = a.all_contingencies(true, false, false);
+  std::vector<study::Contingency> list;
+  for (std::size_t i = 0; i < all.size(); i += 8) list.push_back(all[i]);
+  auto t0 = std::chrono::steady_clock::now();
+  auto res = a.run(list);
+  double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  int hist[40] = {}; int newton = 0, split = 0, nc = 0;
+  for (auto& r : res.records) {
+    if (r.pattern_changed) { ++split; continue; }
+    if (r.outcome != study::Outcome::Solved) ++nc;
+    if (r.newton_iterations > 0) { ++newton; continue; }
+    hist[std::min(r.iterations, 39)]++;
+  }
+  std::printf("%zu in %.2f s (%.0f/s): split %d newton %d notconv %d\nchord iters:", list.size(), s, list.size()/s, split, newton, nc);
+  for (int i = 0; i < 40; ++i) if (hist[i]) std::printf(" %d:%d", i, hist[i]);
+  std::printf("\n");
+  int shown = 0;
+  for (auto& r : res.records) if (r.newton_iterations > 0 && !r.pattern_changed && shown++ < 15)
+    std::printf("  newton: %s chord+newton %d newton %d conv %d mis %.3g\n", study::element_label(net, r.contingency.element).c_str(), r.iterations, r.newton_iterations, int(r.outcome == study::Outcome::Solved), r.max_mismatch_mva);
+}

@@ -1,0 +1,561 @@
+// lsflow timeseries SCENARIO --profiles FILE [--out DIR] [--format text|json] [--top N] [--hours A-B]
+//                   [--tol PU] [--max-iter N] [--no-chord] [--fixed-taps] [--no-progress]
+//
+// One AC power flow per hour of the profile (core/study/timeseries.hpp says what changes per hour and
+// how the hours are solved). SCENARIO is a scenario file (.yaml; its limits file gives the bands) or a
+// MATPOWER case (.m; 0.90–1.10 pu and 100 % of rate A). Reports per line/transformer the maximum loading
+// and its hour, the hours above the loading limit, energy losses; per bus the hours outside its band;
+// energy by source; the hours that did not converge.
+//
+// Exit status: 0 done (also with violations or hours that did not converge: the report lists them),
+// 2 bad input or options, 3 not a single hour converged, 130 interrupted (Ctrl-C) — then no result file
+// is written and the results an earlier run left in DIR are removed.
+#include <cstdio>
+#include <filesystem>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "args.hpp"
+#include "commands.hpp"
+#include "common/errors.hpp"
+#include "io/atomic_file.hpp"
+#include "io/read_network.hpp"
+#include "report/study_report.hpp"
+#include "study/apply_scenario.hpp"
+#include "study/contingency.hpp"
+#include "study/limits.hpp"
+#include "study/profiles.hpp"
+#include "study/progress.hpp"
+#include "study/scenario.hpp"
+#include "study/timeseries.hpp"
+
+namespace lsflow::cli {
+
+namespace {
+
+using report::fixed;
+using report::TextTable;
+
+const std::vector<std::string>& timeseries_files() {
+  static const std::vector<std::string> files = {"timeseries_elements.csv", "timeseries_buses.csv",
+                                                 "timeseries_generators.csv", "timeseries_hourly.csv",
+                                                 "timeseries_taps.csv", "timeseries_summary.json"};
+  return files;
+}
+
+// The study case: a scenario (network + limits) or a bare MATPOWER case.
+struct Case {
+  std::string name, description, file, limits_text;
+  std::vector<std::string> notes;
+  int study_year = 0;
+  model::Network net;
+  study::ContingencyLimits limits;
+};
+
+Case load_case(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) throw InputError(SourceLoc{path, 0}, "file not found");
+  Case c;
+  c.file = path;
+  if (std::filesystem::path(path).extension() == ".m") {
+    c.net = io::read_network(path);
+    c.name = std::filesystem::path(path).stem().string();
+    c.limits = study::default_contingency_limits(c.net);
+    c.limits_text = c.limits.source;
+    return c;
+  }
+  const study::Scenario s = study::read_scenario(path);
+  study::ApplySummary summary;
+  c.net = study::build_network(s, summary);
+  for (const auto& w : summary.warnings) std::fprintf(stderr, "%s\n", fmt::format("warning: {}: {}", path, w).c_str());
+  const study::Limits limits = study::scenario_limits(s);
+  c.limits = study::contingency_limits(c.net, limits);
+  c.limits_text = fmt::format("{}; loading limit {} % of rating", c.limits.source, c.limits.loading_normal_pct);
+  // Load columns are per unit of the scenario's load: a scenario that already scales its load to a
+  // light-load level gets scaled twice.
+  bool scaled = s.load.level_pct.is_set() && s.load.level_pct.value_or(100.0) != 100.0;
+  for (const auto& [cat, v] : s.load.level_by_category_pct) scaled = scaled || v.value_or(100.0) != 100.0;
+  if (scaled)
+    c.notes.push_back(fmt::format("the scenario sets a load level other than 100 % ({}): the profile's load columns "
+                                  "multiply that level again; the shipped profiles are made for a peak scenario",
+                                  s.load.level_pct.loc.str().empty() ? s.source_file : s.load.level_pct.loc.str()));
+  c.name = s.name;
+  c.description = s.description;
+  c.study_year = s.study_year.value_or(0);
+  return c;
+}
+
+std::string element_kind(const model::Network& net, std::size_t e) {
+  if (e >= net.branches.size()) return "transformer3w";
+  return net.branches[e].kind == model::BranchKind::Line ? "line" : "transformer";
+}
+
+std::string element_ends(const model::Network& net, std::size_t e, bool to) {
+  if (e < net.branches.size()) return net.bus(to ? net.branches[e].to : net.branches[e].from).name;
+  const auto& t = net.transformers3w[e - net.branches.size()];
+  return to ? net.bus(t.mv_bus).name + " / " + net.bus(t.lv_bus).name : net.bus(t.hv_bus).name;
+}
+
+double element_rating(const model::Network& net, std::size_t e) {
+  if (e < net.branches.size()) return net.branches[e].rate_a_mva;
+  const auto& t = net.transformers3w[e - net.branches.size()];
+  return std::max({t.sn_hv_mva, t.sn_mv_mva, t.sn_lv_mva});
+}
+
+std::string bus_name(const model::Network& net, std::size_t i) {
+  const auto& b = net.buses[i];
+  return b.name.empty() ? std::to_string(b.id) : b.name;
+}
+
+double mean_loading(const study::ElementStats& s, std::size_t hours) {
+  return std::isnan(s.max_loading_pct) || hours == 0 ? report::kNaN : s.sum_loading_pct / static_cast<double>(hours);
+}
+
+std::string when(std::int32_t hour, bool leap) {
+  return hour < 0 ? std::string("—") : study::hour_label(static_cast<std::size_t>(hour), leap);
+}
+
+// Installed MW per kind among the in-service, energised units (for capacity factors).
+std::array<double, 6> installed_by_kind(const model::Network& net, const study::TimeSeriesResult& r) {
+  std::array<double, 6> out{};
+  for (std::size_t g = 0; g < net.generators.size(); ++g) {
+    const auto& gen = net.generators[g];
+    if (!gen.in_service || std::isnan(r.gens[g].max_mw)) continue;
+    out[static_cast<std::size_t>(gen.kind)] += gen.installed_mw > 0.0 ? gen.installed_mw : gen.pmax_mw;
+  }
+  return out;
+}
+
+// ---- text
+
+std::string render_text(const Case& c, const study::TimeSeries& ts, const study::TimeSeriesResult& r, std::size_t top) {
+  const auto& net = c.net;
+  const auto& prof = ts.profiles();
+  const bool leap = prof.hours == 8784;
+  const std::size_t hc = r.hours_converged;
+  std::string s;
+  s += fmt::format("lsflow timeseries — {} '{}'{}\n", c.study_year ? "scenario" : "case", c.name,
+                   c.study_year ? fmt::format(", study year {}", c.study_year) : "");
+  s += fmt::format("  file      {}\n", c.file);
+  if (!c.description.empty()) s += fmt::format("  about     {}\n", c.description);
+  s += fmt::format("  network   {}: {} buses, {} branches, {} three-winding transformers, {} generators, {} loads\n",
+                   net.name, net.buses.size(), net.branches.size(), net.transformers3w.size(), net.generators.size(),
+                   net.loads.size());
+  s += fmt::format("  limits    {}\n", c.limits_text);
+  s += fmt::format("  profiles  {}: {} hours{}, {} columns\n", prof.source_file, prof.hours,
+                   prof.hours == 8760 || prof.hours == 8784 ? "" : " (not a year: energies are over these hours)",
+                   prof.columns.size());
+  for (const auto& u : ts.column_use()) {
+    const auto& col = prof.columns[u.column];
+    if (u.loads + u.generators == 0) continue;
+    s += fmt::format("    {:<22} {:>3} {:<10} {:>8.1f} MW {}   mean {:.3f}, max {:.3f}\n", col.name,
+                     u.loads + u.generators, u.loads ? (u.loads == 1 ? "load" : "loads") : (u.generators == 1 ? "unit" : "units"),
+                     u.base_mw, u.loads ? "load " : "inst.", prof.mean(u.column), prof.max(u.column));
+  }
+  for (const auto& n : ts.notes()) s += fmt::format("    note: {}\n", n);
+  for (const auto& n : c.notes) s += fmt::format("    WARNING: {}\n", n);
+  const double per_hour_us = r.hours_run ? 1e6 * r.elapsed_s / static_cast<double>(r.hours_run) : 0.0;
+  s += fmt::format("  solved    {} of {} hours in {:.3f} s ({:.0f} µs per hour; setup {:.1f} ms): {} Newton iterations, "
+                   "{} chord steps, {} restart{}\n",
+                   hc, r.hours_run, r.elapsed_s, per_hour_us, r.setup_ms, r.newton_iterations, r.chord_iterations,
+                   r.restarts, r.restarts == 1 ? "" : "s");
+  if (r.not_converged.empty()) {
+    s += "  not converged: none\n";
+  } else {
+    std::string list;
+    for (std::size_t i = 0; i < r.not_converged.size() && i < 24; ++i)
+      list += fmt::format("{}{} ({})", i ? ", " : "", r.not_converged[i], when(r.not_converged[i], leap));
+    if (r.not_converged.size() > 24) list += fmt::format(" and {} more (timeseries_hourly.csv)", r.not_converged.size() - 24);
+    s += fmt::format("  NOT CONVERGED: {} hour{}, left out of every figure below: {}\n", r.not_converged.size(),
+                     r.not_converged.size() == 1 ? "" : "s", list);
+  }
+
+  s += fmt::format("\nEnergy over the {} converged hour{} (GWh)\n", hc, hc == 1 ? "" : "s");
+  s += fmt::format("  load {:.2f}, losses {:.2f} ({:.2f} % of load); peak load {:.1f} MW at hour {} ({}); largest "
+                   "losses {:.2f} MW at hour {} ({})\n",
+                   r.load_mwh / 1e3, r.losses_mwh / 1e3, r.load_mwh > 0 ? 100.0 * r.losses_mwh / r.load_mwh : 0.0,
+                   r.peak_load_mw, r.peak_load_hour, when(r.peak_load_hour, leap), r.max_losses_mw, r.max_losses_hour,
+                   when(r.max_losses_hour, leap));
+  {
+    TextTable t;
+    t.add_column("source", TextTable::Align::Left);
+    t.add_column("installed (MW)", TextTable::Align::Right);
+    t.add_column("energy (GWh)", TextTable::Align::Right);
+    t.add_column("capacity factor (%)", TextTable::Align::Right);
+    const auto inst = installed_by_kind(net, r);
+    for (std::size_t k = 0; k < 6; ++k) {
+      const auto kind = static_cast<model::GenKind>(k);
+      if (inst[k] == 0.0 && r.energy_by_kind_mwh[k] == 0.0) continue;
+      if (kind == model::GenKind::Grid) {
+        t.add_row({"grid import", "", fixed(r.grid_import_mwh / 1e3, 2), ""});
+        t.add_row({"grid export", "", fixed(r.grid_export_mwh / 1e3, 2), ""});
+        continue;
+      }
+      const bool finite_inst = std::isfinite(inst[k]) && inst[k] > 0.0;
+      t.add_row({std::string(model::to_string(kind)), finite_inst ? fixed(inst[k], 1) : "—", fixed(r.energy_by_kind_mwh[k] / 1e3, 2),
+                 finite_inst && hc ? fixed(100.0 * r.energy_by_kind_mwh[k] / (inst[k] * static_cast<double>(hc)), 1) : "—"});
+    }
+    s += t.render();
+  }
+  s += fmt::format("\nHours with an overload: {} ({:.1f} %); with a bus outside its band: {} ({:.1f} %)\n",
+                   r.hours_with_overload, hc ? 100.0 * r.hours_with_overload / static_cast<double>(hc) : 0.0,
+                   r.hours_with_voltage_violation,
+                   hc ? 100.0 * r.hours_with_voltage_violation / static_cast<double>(hc) : 0.0);
+
+  if (!ts.taps().empty()) {
+    std::int64_t moves = 0;
+    std::size_t busiest = 0, at_limit = 0;
+    for (std::size_t t = 0; t < r.taps.size(); ++t) {
+      moves += r.taps[t].moves;
+      if (r.taps[t].moves > r.taps[busiest].moves) busiest = t;
+      at_limit += r.taps[t].hours_at_limit > 0;
+    }
+    s += fmt::format("On-load tap changers: {} automatic, {} steps over the run (most: {}, {} steps, positions {:+d}…{:+d}); "
+                     "{} at a range end in some hour{}\n",
+                     r.taps.size(), moves, ts.taps()[busiest].name, r.taps[busiest].moves, r.taps[busiest].min_pos,
+                     r.taps[busiest].max_pos, at_limit,
+                     r.hours_taps_unsettled ? fmt::format("; {} hours still moving after the round limit", r.hours_taps_unsettled) : "");
+  } else if (ts.network().transformers3w.size() + ts.network().branches.size() > 0) {
+    s += "On-load tap changers: none automatic (taps as in the case)\n";
+  }
+
+  // Elements by maximum loading.
+  std::vector<std::size_t> order;
+  for (std::size_t e = 0; e < r.elements.size(); ++e)
+    if (!std::isnan(r.elements[e].max_loading_pct)) order.push_back(e);
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return r.elements[a].max_loading_pct > r.elements[b].max_loading_pct;
+  });
+  std::size_t over = 0;
+  for (auto e : order) over += r.elements[e].hours_over > 0;
+  const std::size_t shown = std::min(top, order.size());
+  s += fmt::format("\nLines and transformers by maximum loading — {} of {} rated, {} above the limit in some hour; "
+                   "limit {} %\n",
+                   shown, order.size(), over, c.limits.loading_normal_pct);
+  if (shown > 0) {
+    TextTable t;
+    t.add_column("element", TextTable::Align::Left);
+    t.add_column("kind", TextTable::Align::Left);
+    t.add_column("rating (MVA)", TextTable::Align::Right);
+    t.add_column("max loading (%)", TextTable::Align::Right);
+    t.add_column("hour", TextTable::Align::Right);
+    t.add_column("time", TextTable::Align::Left);
+    t.add_column("hours > limit", TextTable::Align::Right);
+    t.add_column("mean loading (%)", TextTable::Align::Right);
+    t.add_column("losses (MWh)", TextTable::Align::Right);
+    for (std::size_t i = 0; i < shown; ++i) {
+      const auto e = order[i];
+      const auto& st = r.elements[e];
+      t.add_row({ts.element_label(e), element_kind(net, e), fixed(element_rating(net, e), 1), fixed(st.max_loading_pct, 1),
+                 std::to_string(st.max_hour), when(st.max_hour, leap), std::to_string(st.hours_over),
+                 fixed(mean_loading(st, hc), 1), fixed(st.loss_mwh, 0)});
+    }
+    s += t.render();
+    if (order.size() > shown) s += fmt::format("  … {} more in timeseries_elements.csv (--out); --top N shows more\n", order.size() - shown);
+  }
+
+  // Buses outside their band in some hour.
+  std::vector<std::size_t> buses;
+  for (std::size_t i = 0; i < r.buses.size(); ++i)
+    if (r.buses[i].hours_under + r.buses[i].hours_over > 0) buses.push_back(i);
+  std::stable_sort(buses.begin(), buses.end(), [&](std::size_t a, std::size_t b) {
+    return r.buses[a].hours_under + r.buses[a].hours_over > r.buses[b].hours_under + r.buses[b].hours_over;
+  });
+  s += fmt::format("\nBuses outside their normal-operation band in some hour — {}\n", buses.size());
+  if (!buses.empty()) {
+    TextTable t;
+    t.add_column("bus", TextTable::Align::Left);
+    t.add_column("base (kV)", TextTable::Align::Right);
+    t.add_column("band (pu)", TextTable::Align::Left);
+    t.add_column("hours low", TextTable::Align::Right);
+    t.add_column("hours high", TextTable::Align::Right);
+    t.add_column("min V (pu)", TextTable::Align::Right);
+    t.add_column("at", TextTable::Align::Left);
+    t.add_column("max V (pu)", TextTable::Align::Right);
+    t.add_column("at", TextTable::Align::Left);
+    for (std::size_t k = 0; k < buses.size() && k < std::max<std::size_t>(top, 1); ++k) {
+      const auto i = buses[k];
+      const auto& b = r.buses[i];
+      t.add_row({bus_name(net, i), fixed(net.buses[i].base_kv, 1), fmt::format("{:.3f}–{:.3f}", b.vmin_pu, b.vmax_pu),
+                 std::to_string(b.hours_under), std::to_string(b.hours_over), fixed(b.min_vm_pu, 4), when(b.min_hour, leap),
+                 fixed(b.max_vm_pu, 4), when(b.max_hour, leap)});
+    }
+    s += t.render();
+    if (buses.size() > top) s += fmt::format("  … {} more in timeseries_buses.csv (--out)\n", buses.size() - top);
+  }
+
+  std::string verdict;
+  if (hc == 0) {
+    verdict = "NO RESULT — not a single hour converged";
+  } else {
+    verdict = r.hours_with_overload == 0 && r.hours_with_voltage_violation == 0
+                  ? "OK — no overload and no voltage violation in any converged hour"
+                  : fmt::format("{} hour{} with an overload ({} element{}), {} hour{} with a bus outside its band",
+                                r.hours_with_overload, r.hours_with_overload == 1 ? "" : "s", over, over == 1 ? "" : "s",
+                                r.hours_with_voltage_violation, r.hours_with_voltage_violation == 1 ? "" : "s");
+    if (!r.not_converged.empty()) verdict += fmt::format("; {} hour{} NOT CONVERGED", r.not_converged.size(), r.not_converged.size() == 1 ? "" : "s");
+  }
+  s += fmt::format("\nVERDICT: {}\n", verdict);
+  return s;
+}
+
+// ---- files
+
+nlohmann::json summary_json(const Case& c, const study::TimeSeries& ts, const study::TimeSeriesResult& r) {
+  using nlohmann::json;
+  const auto& net = c.net;
+  const auto& prof = ts.profiles();
+  const bool leap = prof.hours == 8784;
+  json j;
+  j["case"] = {{"name", c.name}, {"file", c.file}, {"description", c.description}, {"study_year", c.study_year}};
+  j["limits"] = {{"source", c.limits.source}, {"loading_max_pct", c.limits.loading_normal_pct}};
+  json cols = json::array();
+  for (const auto& u : ts.column_use()) {
+    const auto& col = prof.columns[u.column];
+    cols.push_back({{"column", col.name}, {"loads", u.loads}, {"generators", u.generators}, {"base_mw", u.base_mw},
+                    {"mean", prof.mean(u.column)}, {"max", prof.max(u.column)}});
+  }
+  j["profiles"] = {{"file", prof.source_file}, {"hours", prof.hours}, {"columns", cols}, {"notes", ts.notes()},
+                   {"warnings", c.notes}};
+  j["run"] = {{"first_hour", r.first_hour},
+              {"hours_run", r.hours_run},
+              {"hours_converged", r.hours_converged},
+              {"not_converged_hours", r.not_converged},
+              {"newton_iterations", r.newton_iterations},
+              {"chord_iterations", r.chord_iterations},
+              {"restarts", r.restarts},
+              {"elapsed_s", r.elapsed_s},
+              {"setup_ms", r.setup_ms}};
+  json src = json::object();
+  const auto inst = installed_by_kind(net, r);
+  for (std::size_t k = 0; k < 6; ++k) {
+    const auto kind = static_cast<model::GenKind>(k);
+    if (inst[k] == 0.0 && r.energy_by_kind_mwh[k] == 0.0) continue;
+    json e = {{"energy_mwh", r.energy_by_kind_mwh[k]}};
+    if (std::isfinite(inst[k])) e["installed_mw"] = inst[k];
+    if (kind == model::GenKind::Grid) {
+      e["import_mwh"] = r.grid_import_mwh;
+      e["export_mwh"] = r.grid_export_mwh;
+    }
+    src[std::string(model::to_string(kind))] = e;
+  }
+  j["energy"] = {{"load_mwh", r.load_mwh},
+                 {"losses_mwh", r.losses_mwh},
+                 {"by_source", src},
+                 {"peak_load_mw", r.peak_load_mw},
+                 {"peak_load_hour", r.peak_load_hour},
+                 {"peak_load_time", when(r.peak_load_hour, leap)},
+                 {"max_losses_mw", r.max_losses_mw},
+                 {"max_losses_hour", r.max_losses_hour}};
+  std::size_t over = 0;
+  for (const auto& e : r.elements) over += e.hours_over > 0;
+  j["violations"] = {{"hours_with_overload", r.hours_with_overload},
+                     {"hours_with_voltage_violation", r.hours_with_voltage_violation},
+                     {"elements_over_limit", over}};
+  json worst = json::array();
+  std::vector<std::size_t> order;
+  for (std::size_t e = 0; e < r.elements.size(); ++e)
+    if (r.elements[e].hours_over > 0) order.push_back(e);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return r.elements[a].max_loading_pct > r.elements[b].max_loading_pct; });
+  for (auto e : order)
+    worst.push_back({{"element", ts.element_label(e)},
+                     {"max_loading_pct", r.elements[e].max_loading_pct},
+                     {"max_hour", r.elements[e].max_hour},
+                     {"hours_over_limit", r.elements[e].hours_over}});
+  j["violations"]["elements"] = worst;
+  json taps = json::array();
+  for (std::size_t t = 0; t < ts.taps().size(); ++t)
+    taps.push_back({{"transformer", ts.taps()[t].name}, {"steps", r.taps[t].moves}, {"pos_min", r.taps[t].min_pos},
+                    {"pos_max", r.taps[t].max_pos}, {"hours_at_range_end", r.taps[t].hours_at_limit}});
+  j["taps"] = {{"automatic", ts.taps().size()}, {"hours_unsettled", r.hours_taps_unsettled}, {"changers", taps}};
+  return j;
+}
+
+std::string elements_csv(const Case& c, const study::TimeSeries& ts, const study::TimeSeriesResult& r) {
+  const auto& net = c.net;
+  const bool leap = ts.profiles().hours == 8784;
+  std::string s =
+      "element,kind,from,to,rating_mva,max_loading_pct,max_hour,max_time,hours_over_limit,mean_loading_pct,max_flow_mva,"
+      "loss_mwh\n";
+  for (std::size_t e = 0; e < r.elements.size(); ++e) {
+    const auto& st = r.elements[e];
+    if (st.max_hour < 0 && st.loss_mwh == 0.0 && st.max_flow_mva == 0.0) continue;   // never energised
+    s += fmt::format("{},{},{},{},{},{},{},{},{},{},{:.4f},{:.4f}\n", report::csv_field(ts.element_label(e)),
+                     element_kind(net, e), report::csv_field(element_ends(net, e, false)),
+                     report::csv_field(element_ends(net, e, true)), element_rating(net, e),
+                     std::isnan(st.max_loading_pct) ? "" : fmt::format("{:.4f}", st.max_loading_pct),
+                     st.max_hour < 0 ? "" : std::to_string(st.max_hour), st.max_hour < 0 ? "" : when(st.max_hour, leap),
+                     st.hours_over, std::isnan(st.max_loading_pct) ? "" : fmt::format("{:.4f}", mean_loading(st, r.hours_converged)),
+                     st.max_flow_mva, st.loss_mwh);
+  }
+  return s;
+}
+
+std::string buses_csv(const Case& c, const study::TimeSeriesResult& r, bool leap) {
+  const auto& net = c.net;
+  std::string s = "bus,id,zone,base_kv,vmin_pu,vmax_pu,min_vm_pu,min_hour,min_time,max_vm_pu,max_hour,max_time,hours_under,hours_over\n";
+  auto num = [](double x) { return std::isnan(x) ? std::string() : fmt::format("{:.6f}", x); };
+  for (std::size_t i = 0; i < r.buses.size(); ++i) {
+    const auto& b = r.buses[i];
+    if (b.min_hour < 0) continue;   // never energised
+    s += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", report::csv_field(bus_name(net, i)), net.buses[i].id,
+                     report::csv_field(net.buses[i].zone), net.buses[i].base_kv, num(b.vmin_pu), num(b.vmax_pu),
+                     num(b.min_vm_pu), b.min_hour, when(b.min_hour, leap), num(b.max_vm_pu), b.max_hour,
+                     when(b.max_hour, leap), b.hours_under, b.hours_over);
+  }
+  return s;
+}
+
+std::string generators_csv(const Case& c, const study::TimeSeries& ts, const study::TimeSeriesResult& r, bool leap) {
+  const auto& net = c.net;
+  std::string s = "generator,kind,bus,installed_mw,p_source,energy_mwh,capacity_factor_pct,max_mw,max_hour,max_time,min_mw\n";
+  (void)ts;
+  for (std::size_t g = 0; g < net.generators.size(); ++g) {
+    const auto& gen = net.generators[g];
+    const auto& st = r.gens[g];
+    if (!gen.in_service || std::isnan(st.max_mw)) continue;
+    const double cap = gen.installed_mw > 0.0 ? gen.installed_mw : gen.pmax_mw;
+    const std::string source = st.reference ? "reference" : st.profiled ? "profile" : "scenario";
+    const std::string cf = std::isfinite(cap) && cap > 0.0 && r.hours_converged
+                               ? fmt::format("{:.3f}", 100.0 * st.energy_mwh / (cap * static_cast<double>(r.hours_converged)))
+                               : "";
+    s += fmt::format("{},{},{},{},{},{:.4f},{},{:.4f},{},{},{:.4f}\n",
+                     report::csv_field(gen.name.empty() ? fmt::format("gen{}", g + 1) : gen.name), model::to_string(gen.kind),
+                     report::csv_field(net.bus(gen.bus).name), std::isfinite(cap) ? fmt::format("{}", cap) : "", source,
+                     st.energy_mwh, cf, st.max_mw, st.max_hour, when(st.max_hour, leap), st.min_mw);
+  }
+  return s;
+}
+
+std::string hourly_csv(const study::TimeSeries& ts, const study::TimeSeriesResult& r, bool leap) {
+  std::string s =
+      "hour,time,converged,attempt,newton_iterations,chord_iterations,tap_moves,load_mw,losses_mw,thermal_mw,hydro_mw,"
+      "solar_mw,wind_mw,grid_mw,other_mw,max_loading_pct,max_loading_element,overloads,voltage_violations,min_vm_pu,"
+      "max_vm_pu\n";
+  s.reserve(r.hourly.size() * 200);
+  for (std::size_t k = 0; k < r.hourly.size(); ++k) {
+    const auto& h = r.hourly[k];
+    const std::size_t hour = r.first_hour + k;
+    if (!h.converged) {
+      s += fmt::format("{},{},0,{},{},{},{},{:.4f},,,,,,,,,,,,,\n", hour, study::hour_label(hour, leap), h.attempt,
+                       h.newton_iterations, h.chord_iterations, h.tap_moves, h.load_mw);
+      continue;
+    }
+    const auto& g = h.gen_mw_by_kind;
+    s += fmt::format("{},{},1,{},{},{},{},{:.4f},{:.4f},{:.4f},{:.4f},{:.4f},{:.4f},{:.4f},{:.4f},{},{},{},{},{:.6f},{:.6f}\n",
+                     hour, study::hour_label(hour, leap), h.attempt, h.newton_iterations, h.chord_iterations, h.tap_moves,
+                     h.load_mw,
+                     h.losses_mw, g[0], g[1], g[2], g[3], g[4], g[5],
+                     std::isnan(h.max_loading_pct) ? "" : fmt::format("{:.4f}", h.max_loading_pct),
+                     h.max_loading_element < 0 ? "" : report::csv_field(ts.element_label(static_cast<std::size_t>(h.max_loading_element))),
+                     h.overloads, h.voltage_violations, h.min_vm_pu, h.max_vm_pu);
+  }
+  return s;
+}
+
+std::string taps_csv(const study::TimeSeries& ts, const study::TimeSeriesResult& r) {
+  std::string s = "transformer,regulated_bus,vmin_pu,vmax_pu,pos_start,pos_final,pos_min_seen,pos_max_seen,range_min,range_max,"
+                  "step_pct,steps,hours_at_range_end\n";
+  const auto& net = ts.network();
+  for (std::size_t t = 0; t < ts.taps().size(); ++t) {
+    const auto& tap = ts.taps()[t];
+    const auto& st = r.taps[t];
+    s += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{}\n", report::csv_field(tap.name),
+                     report::csv_field(net.bus(tap.bus).name), tap.vmin_pu, tap.vmax_pu, tap.pos_start, st.final_pos,
+                     st.min_pos, st.max_pos, tap.pos_min, tap.pos_max, tap.step_pct, st.moves, st.hours_at_limit);
+  }
+  return s;
+}
+
+std::pair<std::size_t, std::size_t> parse_hours(const std::string& text) {
+  const auto dash = text.find('-');
+  auto num = [&](const std::string& t) {
+    std::size_t pos = 0;
+    unsigned long v = 0;
+    try {
+      v = std::stoul(t, &pos);
+    } catch (const std::exception&) {
+      pos = 0;
+    }
+    if (pos == 0 || pos != t.size()) throw UsageError(fmt::format("option --hours: '{}' is not FIRST-LAST (e.g. 0-167)", text));
+    return static_cast<std::size_t>(v);
+  };
+  if (dash == std::string::npos) throw UsageError(fmt::format("option --hours: '{}' is not FIRST-LAST (e.g. 0-167)", text));
+  const auto a = num(text.substr(0, dash)), b = num(text.substr(dash + 1));
+  if (b < a) throw UsageError(fmt::format("option --hours: {} comes after {}", a, b));
+  return {a, b};
+}
+
+}  // namespace
+
+int cmd_timeseries(const std::vector<std::string>& argv) {
+  const Args args(argv, {"--no-chord", "--no-progress", "--fixed-taps"},
+                  {"--profiles", "--out", "--format", "--top", "--hours", "--tol", "--max-iter"});
+  if (args.positional().size() != 1)
+    throw UsageError("timeseries needs exactly one scenario (or MATPOWER case): lsflow timeseries SCENARIO --profiles FILE");
+  const auto profiles_path = args.value("--profiles");
+  if (!profiles_path) throw UsageError("timeseries needs --profiles FILE (hour,<kind>:<target>,… CSV)");
+  const std::string format = output_format(args);
+  const auto top = static_cast<std::size_t>(args.integer("--top", 15, 0, 1000000));
+  study::TimeSeriesOptions opt;
+  opt.tol_pu = args.number("--tol", 1e-8, 1e-14, 1.0);
+  opt.max_iter = args.integer("--max-iter", 10, 1, 1000);
+  if (args.flag("--no-chord")) opt.max_chord_iter = 0;
+  opt.tap_control = !args.flag("--fixed-taps");
+
+  const Case c = load_case(args.positional()[0]);
+  const study::Profiles prof = study::read_profiles(*profiles_path);
+  std::size_t first = 0, count = 0;
+  if (auto h = args.value("--hours")) {
+    const auto [a, b] = parse_hours(*h);
+    if (b >= prof.hours)
+      throw UsageError(fmt::format("option --hours: the profile has hours 0-{}, not {}", prof.hours - 1, b));
+    first = a;
+    count = b - a + 1;
+  }
+  study::TimeSeries ts(c.net, prof, c.limits, opt);
+  for (const auto& n : c.notes) std::fprintf(stderr, "%s\n", fmt::format("warning: {}", n).c_str());
+
+  study::InterruptFlag stop;
+  study::TimeSeriesResult r;
+  {
+    study::Progress progress("timeseries", count ? count : prof.hours - first, "hours", stderr, !args.flag("--no-progress"));
+    r = ts.run(first, count, &study::InterruptFlag::flag(), &progress);
+    progress.finish(r.interrupted ? "interrupted" : fmt::format("{} not converged", r.not_converged.size()));
+  }
+  const auto out = args.value("--out");
+  if (r.interrupted) {
+    std::fprintf(stderr, "interrupted after %zu of %zu hours: no result files written\n", r.hours_run,
+                 count ? count : prof.hours - first);
+    if (out) remove_stale_results(*out, timeseries_files());
+    return kInterrupted;
+  }
+  const bool leap = prof.hours == 8784;
+  if (format == "json")
+    std::fputs((summary_json(c, ts, r).dump(2) + "\n").c_str(), stdout);
+  else
+    std::fputs(render_text(c, ts, r, top).c_str(), stdout);
+  std::fflush(stdout);
+  if (r.hours_converged == 0) {
+    std::fprintf(stderr, "not a single hour converged: no result files written\n");
+    if (out) remove_stale_results(*out, timeseries_files());
+    return kNotConverged;
+  }
+  if (out) {
+    io::ensure_directory(*out);
+    const std::filesystem::path dir(*out);
+    io::write_file_atomic((dir / "timeseries_elements.csv").string(), elements_csv(c, ts, r));
+    io::write_file_atomic((dir / "timeseries_buses.csv").string(), buses_csv(c, r, leap));
+    io::write_file_atomic((dir / "timeseries_generators.csv").string(), generators_csv(c, ts, r, leap));
+    io::write_file_atomic((dir / "timeseries_hourly.csv").string(), hourly_csv(ts, r, leap));
+    io::write_file_atomic((dir / "timeseries_taps.csv").string(), taps_csv(ts, r));
+    io::write_file_atomic((dir / "timeseries_summary.json").string(), summary_json(c, ts, r).dump(2) + "\n");
+    std::fprintf(format == "json" ? stderr : stdout, "%s\n",
+                 fmt::format("results written to {} ({})", *out, fmt::join(timeseries_files(), ", ")).c_str());
+  }
+  return kOk;
+}
+
+}  // namespace lsflow::cli
