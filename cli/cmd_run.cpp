@@ -41,6 +41,7 @@ report::SolveOptions solve_options(const Args& args) {
   opt.pf.flat_start = args.flag("--flat-start");
   opt.pf.enforce_q_limits = args.flag("--enforce-q-limits");
   opt.diagnose_load_scale = true;   // on failure only: how far the load is from solvable
+  opt.tap_control = true;           // automatic OLTCs of the network file act (report/tap_control.hpp)
   return opt;
 }
 

@@ -1,5 +1,8 @@
 // lsflow timeseries SCENARIO --profiles FILE [--out DIR] [--format text|json] [--top N] [--hours A-B]
-//                   [--tol PU] [--max-iter N] [--no-chord] [--fixed-taps] [--no-progress]
+//                   [--tol PU] [--max-iter N] [--no-chord] [--fixed-taps] [--threads N] [--no-progress]
+//
+// --threads N cuts the year into N chunks solved side by side (each with a 24-hour lead-in; see
+// TimeSeriesOptions::threads); the default, 1, is the strict hour-by-hour chain.
 //
 // One AC power flow per hour of the profile (core/study/timeseries.hpp says what changes per hour and
 // how the hours are solved). SCENARIO is a scenario file (.yaml; its limits file gives the bands) or a
@@ -156,10 +159,11 @@ std::string render_text(const Case& c, const study::TimeSeries& ts, const study:
   for (const auto& n : ts.notes()) s += fmt::format("    note: {}\n", n);
   for (const auto& n : c.notes) s += fmt::format("    WARNING: {}\n", n);
   const double per_hour_us = r.hours_run ? 1e6 * r.elapsed_s / static_cast<double>(r.hours_run) : 0.0;
-  s += fmt::format("  solved    {} of {} hours in {:.3f} s ({:.0f} µs per hour; setup {:.1f} ms): {} Newton iterations, "
+  s += fmt::format("  solved    {} of {} hours in {:.3f} s ({:.0f} µs per hour; setup {:.1f} ms{}): {} Newton iterations, "
                    "{} chord steps, {} restart{}\n",
-                   hc, r.hours_run, r.elapsed_s, per_hour_us, r.setup_ms, r.newton_iterations, r.chord_iterations,
-                   r.restarts, r.restarts == 1 ? "" : "s");
+                   hc, r.hours_run, r.elapsed_s, per_hour_us, r.setup_ms,
+                   r.threads > 1 ? fmt::format("; {} chunks side by side, {} lead-in hours", r.threads, r.lead_in_hours) : "",
+                   r.newton_iterations, r.chord_iterations, r.restarts, r.restarts == 1 ? "" : "s");
   if (r.not_converged.empty()) {
     s += "  not converged: none\n";
   } else {
@@ -325,6 +329,8 @@ nlohmann::json summary_json(const Case& c, const study::TimeSeries& ts, const st
               {"newton_iterations", r.newton_iterations},
               {"chord_iterations", r.chord_iterations},
               {"restarts", r.restarts},
+              {"threads", r.threads},
+              {"lead_in_hours", r.lead_in_hours},
               {"elapsed_s", r.elapsed_s},
               {"setup_ms", r.setup_ms}};
   json src = json::object();
@@ -492,7 +498,7 @@ std::pair<std::size_t, std::size_t> parse_hours(const std::string& text) {
 
 int cmd_timeseries(const std::vector<std::string>& argv) {
   const Args args(argv, {"--no-chord", "--no-progress", "--fixed-taps"},
-                  {"--profiles", "--out", "--format", "--top", "--hours", "--tol", "--max-iter"});
+                  {"--profiles", "--out", "--format", "--top", "--hours", "--tol", "--max-iter", "--threads"});
   if (args.positional().size() != 1)
     throw UsageError("timeseries needs exactly one scenario (or MATPOWER case): lsflow timeseries SCENARIO --profiles FILE");
   const auto profiles_path = args.value("--profiles");
@@ -504,6 +510,7 @@ int cmd_timeseries(const std::vector<std::string>& argv) {
   opt.max_iter = args.integer("--max-iter", 10, 1, 1000);
   if (args.flag("--no-chord")) opt.max_chord_iter = 0;
   opt.tap_control = !args.flag("--fixed-taps");
+  opt.threads = args.integer("--threads", 1, 1, 256);
 
   const Case c = load_case(args.positional()[0]);
   const study::Profiles prof = study::read_profiles(*profiles_path);

@@ -19,6 +19,7 @@ int cmd_run(const std::vector<std::string>& args);
 int cmd_compare(const std::vector<std::string>& args);
 int cmd_timeseries(const std::vector<std::string>& args);   // cmd_timeseries.cpp
 int cmd_hosting(const std::vector<std::string>& args);      // cmd_hosting.cpp
+int cmd_n1(const std::vector<std::string>& args);           // cmd_n1.cpp
 
 // Shared by run and compare (cmd_run.cpp): a scenario read, built, solved and reported on; the solver
 // options and output format from --flat-start, --enforce-q-limits, --format; removing the files an

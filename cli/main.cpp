@@ -25,7 +25,7 @@ commands:
           [--enforce-q-limits]
         Compare scenarios (or folders written by run --out) by element name, A the base.
   timeseries SCENARIO --profiles FILE [--out DIR] [--format text|json] [--top N] [--hours A-B]
-             [--tol PU] [--max-iter N] [--no-chord] [--fixed-taps] [--no-progress]
+             [--tol PU] [--max-iter N] [--no-chord] [--fixed-taps] [--threads N] [--no-progress]
         One power flow per hour of a profile CSV (loads by zone, wind/solar/hydro per unit of installed),
         warm-started hour to hour: maximum loading and its hour, hours above the limit, energy losses,
         energy by source, hours with a voltage violation, hours that did not converge.
@@ -33,6 +33,11 @@ commands:
           [--voltage-min-kv KV] [--out DIR] [--format text|json] [--threads N] [--no-progress]
         Largest wind MW each 110/220 kV bus takes before the first overload or voltage violation, in
         normal operation and under N-1, with the binding element (bisection to --step-mw, default 5).
+  n1 INPUT [--out DIR] [--format text|json] [--threads N] [--top N] [--elements LIST]
+     [--contingencies NAMES] [--tol PU] [--max-iter N] [--no-progress]
+        N-1: every in-service line, transformer and generator out in turn (or the named ones); overloads
+        and voltages against the N-1 limits (a scenario's, else 0.90-1.10 pu / 100 %), ranked; outages
+        that split the grid reported as islanding; non-converging outages reported as such.
 
 exit status: 0 converged, 2 bad input or options, 3 did not converge.
 )";
@@ -53,6 +58,7 @@ int main(int argc, char** argv) {
     if (cmd == "compare") return cli::cmd_compare(args);
     if (cmd == "timeseries") return cli::cmd_timeseries(args);
     if (cmd == "hosting") return cli::cmd_hosting(args);
+    if (cmd == "n1") return cli::cmd_n1(args);
     throw UsageError(fmt::format("unknown command '{}'", cmd));
   } catch (const InputError& e) {
     std::fprintf(stderr, "%s\n", e.what());

@@ -18,13 +18,13 @@
 namespace lsflow::model {
 
 struct TapChanger {
-  double step_pct = 0.0;    // per step, % of the HV rated voltage
-  int pos_min = 0;          // lowest and highest positions (pos_min == pos_max: no tap changer)
+  double step_pct = 0.0;  // per step, % of the HV rated voltage
+  int pos_min = 0;        // lowest and highest positions (pos_min == pos_max: no tap changer)
   int pos_max = 0;
-  int pos = 0;              // present position
-  bool automatic = false;   // regulates regulated_bus when the solve's tap control is on
-  BusIdx regulated_bus;     // the MV or LV side bus (invalid when there is no tap changer)
-  double vmin_pu = 1.00;    // target band of the regulated bus
+  int pos = 0;             // present position
+  bool automatic = false;  // regulates regulated_bus when the solve's tap control is on
+  BusIdx regulated_bus;    // the MV or LV side bus (invalid when there is no tap changer)
+  double vmin_pu = 1.00;   // target band of the regulated bus
   double vmax_pu = 1.04;
 
   [[nodiscard]] bool present() const { return pos_max > pos_min && step_pct > 0.0; }

@@ -148,7 +148,10 @@ NetworkSolution solve_fixed_taps(const model::Network& net, const SolveOptions& 
       rep.converged = pf.converged;
       rep.iterations = pf.iterations;
       rep.max_mismatch_mva = pf.max_mismatch_pu * net.base_mva;
-      if (pf.worst_bus >= 0) rep.worst_bus = isl.bus_of[static_cast<std::size_t>(pf.worst_bus)];
+      if (pf.worst_bus >= 0) {
+        rep.worst_bus = isl.bus_of[static_cast<std::size_t>(pf.worst_bus)];
+        rep.worst_trafo3w = isl.star_of[static_cast<std::size_t>(pf.worst_bus)];
+      }
       rep.failure = pf.failure;
       rep.attempts = pf.attempts;
       if (!pf.converged && opt.diagnose_load_scale && pf.failure.empty())
@@ -250,6 +253,9 @@ std::string describe_attempts(const model::Network& net, const IslandReport& isl
   if (!isl.converged && isl.worst_bus.valid()) {
     const auto& b = net.bus(isl.worst_bus);
     s += fmt::format("  worst bus: {}{}\n", b.id, b.name.empty() ? "" : " (" + b.name + ")");
+  } else if (!isl.converged && isl.worst_trafo3w >= 0) {
+    s += fmt::format("  worst bus: the star point of three-winding transformer {}\n",
+                     net.transformers3w[static_cast<std::size_t>(isl.worst_trafo3w)].name);
   }
   // What the island asks of its reference bus: an export when the other buses generate more than the load.
   const bool exporting = isl.surplus_mw() > 0.0;
@@ -271,13 +277,15 @@ std::string describe_attempts(const model::Network& net, const IslandReport& isl
   if (!std::isnan(isl.max_load_scale)) {
     const double pct = 100.0 * isl.max_load_scale;
     if (isl.max_load_scale > 0 && exporting)
-      s += fmt::format("  the island solves with load and generation scaled to {:.1f} % (an export of about {:.0f} MW) "
+      s += fmt::format("  the island solves with load and generation scaled to {:.1f} % (about {:.0f} MW to carry out, "
+                       "before losses) "
                        "and fails at 100 %: an export-limited case — the generation is more than the network can "
                        "carry out to {} (transfer capacity of the lines and transformers on the way, and the voltage "
                        "support along them), not a load that is too high\n",
                        pct, isl.max_load_scale * isl.surplus_mw(), reference);
     else if (isl.max_load_scale > 0)
-      s += fmt::format("  the island solves with load and generation scaled to {:.1f} % (an import of about {:.0f} MW) "
+      s += fmt::format("  the island solves with load and generation scaled to {:.1f} % (about {:.0f} MW to bring in, "
+                       "before losses) "
                        "and fails at 100 %: the load is too high for this network's transfer and voltage-support "
                        "capacity\n",
                        pct, -isl.max_load_scale * isl.surplus_mw());

@@ -55,6 +55,7 @@ struct IslandReport {
   int iterations = 0;
   double max_mismatch_mva = 0.0;
   BusIdx worst_bus;               // model bus of the largest mismatch (invalid for a star point)
+  std::int32_t worst_trafo3w = -1; // when the largest mismatch is at a star point: that transformer
   std::string failure;
   std::vector<double> mismatch_history_mva;
   std::vector<solver::Attempt> attempts;   // the Newton attempts of the first solve, in order

@@ -2,9 +2,9 @@
 // that calls step_taps is report::solve_network (network_solution.cpp).
 #include "report/tap_control.hpp"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "report/network_solution.hpp"
 
@@ -42,11 +42,13 @@ TapState make_state(TapOwner owner, std::size_t index, const std::string& name, 
 }  // namespace
 
 int TapControl::taps_moved() const {
-  return static_cast<int>(std::count_if(taps.begin(), taps.end(), [](const TapState& t) { return t.moved() != 0; }));
+  return static_cast<int>(
+      std::count_if(taps.begin(), taps.end(), [](const TapState& t) { return t.moved() != 0; }));
 }
 
 std::size_t TapControl::taps_at_limit() const {
-  return static_cast<std::size_t>(std::count_if(taps.begin(), taps.end(), [](const TapState& t) { return t.at_limit; }));
+  return static_cast<std::size_t>(
+      std::count_if(taps.begin(), taps.end(), [](const TapState& t) { return t.at_limit; }));
 }
 
 std::vector<TapState> automatic_taps(const model::Network& net) {
@@ -107,15 +109,18 @@ void apply_tap_positions(model::Network& net, const NetworkSolution& sol) {
 
 std::string tap_control_text(const TapControl& tc) {
   if (!tc.active) return {};
-  std::string s = fmt::format("On-load tap changers: {} automatic, {} after {} solve{}; {} moved, {} at a limit\n",
-                              tc.taps.size(), tc.settled ? "settled" : "NOT settled", tc.rounds,
-                              tc.rounds == 1 ? "" : "s", tc.taps_moved(), tc.taps_at_limit());
+  std::string s =
+      fmt::format("On-load tap changers: {} automatic, {} after {} solve{}; {} moved, {} at a limit\n",
+                  tc.taps.size(), tc.settled ? "settled" : "NOT settled", tc.rounds,
+                  tc.rounds == 1 ? "" : "s", tc.taps_moved(), tc.taps_at_limit());
   if (!tc.stopped.empty()) s += fmt::format("  stopped: {}\n", tc.stopped);
   for (const TapState& t : tc.taps) {
     if (t.moved() == 0 && !t.at_limit) continue;
-    s += fmt::format("  {:<16} {:+d} → {:+d} (range {:+d}…{:+d} × {} %), regulated bus at {:.4f} pu, band {:.3f}–{:.3f}{}\n",
-                     t.name, t.pos_start, t.pos, t.pos_min, t.pos_max, t.step_pct, t.vm_pu, t.vmin_pu, t.vmax_pu,
-                     t.at_limit ? (t.vm_pu > t.vmax_pu ? "  AT LIMIT, still high" : "  AT LIMIT, still low") : "");
+    s += fmt::format(
+        "  {:<16} {:+d} → {:+d} (range {:+d}…{:+d} × {} %), regulated bus at {:.4f} pu, band "
+        "{:.3f}–{:.3f}{}\n",
+        t.name, t.pos_start, t.pos, t.pos_min, t.pos_max, t.step_pct, t.vm_pu, t.vmin_pu, t.vmax_pu,
+        t.at_limit ? (t.vm_pu > t.vmax_pu ? "  AT LIMIT, still high" : "  AT LIMIT, still low") : "");
   }
   return s;
 }

@@ -30,28 +30,28 @@ enum class TapOwner : std::uint8_t { Branch, Transformer3W };
 // One automatic tap changer and what the loop did with it.
 struct TapState {
   TapOwner owner = TapOwner::Transformer3W;
-  std::int32_t index = -1;        // into Network::branches or Network::transformers3w
+  std::int32_t index = -1;  // into Network::branches or Network::transformers3w
   std::string name;
-  BusIdx bus;                     // the regulated bus
-  int pos_start = 0;              // position before the loop (the network's)
-  int pos = 0;                    // final position
+  BusIdx bus;         // the regulated bus
+  int pos_start = 0;  // position before the loop (the network's)
+  int pos = 0;        // final position
   int pos_min = 0, pos_max = 0;
   double step_pct = 0.0;
   double vmin_pu = 0.0, vmax_pu = 0.0;
-  double vm_pu = 0.0;             // regulated bus voltage in the reported solution (0: not energised)
+  double vm_pu = 0.0;  // regulated bus voltage in the reported solution (0: not energised)
   bool energised = false;
-  bool held_by_generator = false; // regulated bus is PV/Ref: the tap does not act
-  bool at_limit = false;          // outside the band and at the end of its range in the needed direction
+  bool held_by_generator = false;  // regulated bus is PV/Ref: the tap does not act
+  bool at_limit = false;           // outside the band and at the end of its range in the needed direction
   [[nodiscard]] bool in_band() const { return vm_pu >= vmin_pu - 1e-9 && vm_pu <= vmax_pu + 1e-9; }
   [[nodiscard]] int moved() const { return pos - pos_start; }
 };
 
 struct TapControl {
-  bool active = false;            // tap control was asked for and the network has automatic taps
-  int rounds = 0;                 // solves made (1: no tap needed to move)
-  bool settled = false;           // the last solve left every acting tap in band or at its limit
-  std::string stopped;            // why the loop ended without settling (empty when settled)
-  std::vector<TapState> taps;     // every automatic tap changer, model order (branches, then 3W)
+  bool active = false;         // tap control was asked for and the network has automatic taps
+  int rounds = 0;              // solves made (1: no tap needed to move)
+  bool settled = false;        // the last solve left every acting tap in band or at its limit
+  std::string stopped;         // why the loop ended without settling (empty when settled)
+  std::vector<TapState> taps;  // every automatic tap changer, model order (branches, then 3W)
   [[nodiscard]] int taps_moved() const;
   [[nodiscard]] std::size_t taps_at_limit() const;
 };

@@ -134,6 +134,9 @@ OutageSolver::OutageSolver(const MathModel& m, const std::vector<BusKind>& kind,
   x_.assign(static_cast<std::size_t>(n_eq_), 0.0);
   z_.assign(static_cast<std::size_t>(kMaxRank) * static_cast<std::size_t>(n_eq_), 0.0);
   zd_.assign(static_cast<std::size_t>(kMaxRank) * static_cast<std::size_t>(n_eq_), 0.0);
+  const auto n_steps = static_cast<std::size_t>(std::max(1, opt.max_chord_iter) + 1);
+  steps_.assign(n_steps * static_cast<std::size_t>(n_eq_), 0.0);
+  step_norm2_.assign(n_steps, 0.0);
 }
 
 OutageSolver::~OutageSolver() = default;
@@ -335,29 +338,30 @@ bool OutageSolver::prepare_correction(std::span<const std::int32_t> branches_out
   return std::isfinite(rc) && rc > 1e-12;
 }
 
-void OutageSolver::chord_step(bool corrected) {
-  std::copy(f_.begin(), f_.end(), x_.begin());
+void OutageSolver::apply_h0(bool corrected) {
   nr_->klu().solve(x_.data());
-  if (corrected && n_rows_ > 0) {
-    const auto n = static_cast<std::size_t>(n_eq_);
-    auto& rhs = lu_->rhs;
-    rhs.resize(n_cols_);
-    for (int c = 0; c < n_cols_; ++c) rhs(c) = x_[static_cast<std::size_t>(cols_[c])];
-    lu_->sol = lu_->lu.solve(rhs);
-    for (int c = 0; c < n_cols_; ++c) {
-      const double s = lu_->sol(c);
-      const double* zd = zd_.data() + static_cast<std::size_t>(c) * n;
-      for (std::size_t e = 0; e < n; ++e) x_[e] -= zd[e] * s;
-    }
+  if (!corrected || n_rows_ == 0) return;
+  const auto n = static_cast<std::size_t>(n_eq_);
+  auto& rhs = lu_->rhs;
+  rhs.resize(n_cols_);
+  for (int c = 0; c < n_cols_; ++c) rhs(c) = x_[static_cast<std::size_t>(cols_[c])];
+  lu_->sol = lu_->lu.solve(rhs);
+  for (int c = 0; c < n_cols_; ++c) {
+    const double s = lu_->sol(c);
+    const double* zd = zd_.data() + static_cast<std::size_t>(c) * n;
+    for (std::size_t e = 0; e < n; ++e) x_[e] -= zd[e] * s;
   }
+}
+
+void OutageSolver::apply_step(const double* step) {
   for (std::int32_t b = 0; b < n_bus_; ++b) {
     const auto bi = static_cast<std::size_t>(b);
     const auto ti = theta_idx_[bi];
     if (ti < 0 || bus_off_[bi]) continue;
-    const double dth = -x_[static_cast<std::size_t>(ti)];
+    const double dth = step[ti];
     va_[bi] += dth;
     const auto vi = vm_idx_[bi];
-    if (vi >= 0) vm_[bi] -= x_[static_cast<std::size_t>(vi)];
+    if (vi >= 0) vm_[bi] += step[vi];
     if (std::abs(dth) <= 0.25) {
       u_[bi] *= rotation(dth);
     } else {
@@ -444,8 +448,41 @@ const OutageSolution& OutageSolver::solve(std::span<const std::int32_t> branches
     double norm = chord_ok ? mismatch() : std::numeric_limits<double>::infinity();
     const double norm0 = norm;
     const double target = opt_.tol_pu * opt_.chord_margin;
+    // Steps s_k = −H_k·F_k with H_0 = J1⁻¹; with Broyden (Kelley, Iterative Methods for Linear and
+    // Nonlinear Equations, alg. 8.3.1 "broyden"):  z = −H_0·F;  z += s_{j+1}·(s_jᵀz)/‖s_j‖², j < k;
+    //   s_{k+1} = z / (1 − s_kᵀz/‖s_k‖²).   Without it, s = −H_0·F (the chord method).
+    const auto ne = static_cast<std::size_t>(n_eq_);
+    int k = -1;   // index of the last step taken
     while (chord_ok && norm >= target && std::isfinite(norm) && sol_.chord_iterations < opt_.max_chord_iter) {
-      chord_step(corrected);
+      std::copy(f_.begin(), f_.end(), x_.begin());
+      apply_h0(corrected);
+      double* next = steps_.data() + static_cast<std::size_t>(k + 1) * ne;
+      for (std::size_t e = 0; e < ne; ++e) next[e] = -x_[e];
+      if (opt_.broyden && k >= 0) {
+        for (int j = 0; j < k; ++j) {
+          const double* sj = steps_.data() + static_cast<std::size_t>(j) * ne;
+          const double* sj1 = sj + ne;
+          double dot = 0.0;
+          for (std::size_t e = 0; e < ne; ++e) dot += sj[e] * next[e];
+          const double a = dot / step_norm2_[static_cast<std::size_t>(j)];
+          for (std::size_t e = 0; e < ne; ++e) next[e] += a * sj1[e];
+        }
+        const double* sk = steps_.data() + static_cast<std::size_t>(k) * ne;
+        double dot = 0.0;
+        for (std::size_t e = 0; e < ne; ++e) dot += sk[e] * next[e];
+        const double denom = 1.0 - dot / step_norm2_[static_cast<std::size_t>(k)];
+        if (!(std::abs(denom) > 1e-12)) break;
+        const double inv = 1.0 / denom;
+        for (std::size_t e = 0; e < ne; ++e) next[e] *= inv;
+      }
+      double n2 = 0.0;
+      for (std::size_t e = 0; e < ne; ++e) n2 += next[e] * next[e];
+      if (!(n2 > 0.0)) break;
+      apply_step(next);
+      if (opt_.broyden) {
+        ++k;
+        step_norm2_[static_cast<std::size_t>(k)] = n2;
+      }
       ++sol_.chord_iterations;
       const double prev = norm;
       norm = mismatch();

@@ -24,6 +24,9 @@ struct OutageOptions {
   // The chord goes on (cheap steps) until the mismatch is below tol·chord_margin, so that its answer is
   // as close to the exact solution as a quadratically converged Newton's; it is converged at tol.
   double chord_margin = 0.1;
+  // Broyden updates on top of the corrected base factorisation (good Broyden, Kelley's limited-memory
+  // form: one solve per step, superlinear instead of linear convergence). Off: plain chord steps.
+  bool broyden = true;
   KluSolver::Settings klu{};
 };
 
@@ -89,7 +92,8 @@ class OutageSolver {
   bool prepare_correction(std::span<const std::int32_t> branches_out, std::span<const std::int32_t> buses_cut_off);
   [[nodiscard]] double j0_at(std::int32_t row, std::int32_t col) const;
   double mismatch();
-  void chord_step(bool corrected);
+  void apply_h0(bool corrected);   // x_ ← J1⁻¹·x_ (base factors + low-rank correction)
+  void apply_step(const double* s);  // state += s (θ, |V|), V from them
   void newton(bool from_start);
 
   const MathModel* m_;
@@ -118,6 +122,8 @@ class OutageSolver {
   int n_rows_ = 0, n_cols_ = 0;
   std::int32_t rows_[kMaxRank]{}, cols_[kMaxRank]{};
   std::vector<double> z_, zd_;
+  std::vector<double> steps_;        // Broyden: the steps taken, (max_chord_iter + 1) × n_eq
+  std::vector<double> step_norm2_;
   struct SmallLu;
   std::unique_ptr<SmallLu> lu_;
 };

@@ -31,6 +31,7 @@ constexpr Kind kSwitchable[] = {Kind::Branch, Kind::Transformer3W, Kind::Generat
 constexpr Kind kCommissionable[] = {Kind::Branch, Kind::Transformer3W, Kind::Generator, Kind::Load, Kind::Shunt,
                                     Kind::Bus};
 constexpr Kind kGenerators[] = {Kind::Generator};
+constexpr Kind kTransformers[] = {Kind::Branch, Kind::Transformer3W};
 constexpr Kind kLoadsAndBuses[] = {Kind::Load, Kind::Bus};
 constexpr const char* kSwitchableWhat = "lines, transformers, generators, loads and shunts (not buses)";
 constexpr const char* kCommissionableWhat = "lines, transformers, generators, loads, shunts and buses";
@@ -371,6 +372,23 @@ ApplySummary apply_scenario(const Scenario& s, model::Network& net_in) {
                                           *a.value.value, g.name, g.installed_mw > 0.0 ? "installed_mw" : "pmax_mw",
                                           cap));
   }
+  const auto taps =
+      names.assign(d.tap_pos_by_name, kTransformers, "transformers", "dispatch.tap_pos_by_name", setting_loc, same_value);
+  for (const auto& [r, a] : taps) {
+    const bool branch = r.kind == Kind::Branch;
+    if (branch && net_in.branches[r.idx].kind != model::BranchKind::Transformer)
+      throw InputError(a.loc, fmt::format("dispatch.tap_pos_by_name: \"{}\" is a line; tap_pos_by_name takes transformers",
+                                          elem_name(net_in, r)));
+    const model::TapChanger& tc = branch ? net_in.branches[r.idx].oltc : net_in.transformers3w[r.idx].oltc;
+    const int pos = static_cast<int>(*a.value.value);
+    if (!tc.present())
+      throw InputError(a.loc, fmt::format("dispatch.tap_pos_by_name: transformer \"{}\" has no tap changer (its type "
+                                          "has no tap range)",
+                                          elem_name(net_in, r)));
+    if (pos < tc.pos_min || pos > tc.pos_max)
+      throw InputError(a.loc, fmt::format("dispatch.tap_pos_by_name: position {} for \"{}\" is outside its range {} … {}",
+                                          pos, elem_name(net_in, r), tc.pos_min, tc.pos_max));
+  }
   if (d.grid_vm_pu.is_set() &&
       std::none_of(net_in.generators.begin(), net_in.generators.end(),
                    [](const model::Generator& g) { return g.kind == model::GenKind::Grid; }))
@@ -447,6 +465,17 @@ ApplySummary apply_scenario(const Scenario& s, model::Network& net_in) {
       }
     }
     if (auto v = voltages.find(r); v != voltages.end()) g.vg_pu = *v->second.value.value;
+  }
+
+  for (const auto& [r, a] : taps) {
+    const int pos = static_cast<int>(*a.value.value);
+    if (r.kind == Kind::Branch) {
+      model::set_tap_position(net.branches[r.idx], pos);
+      net.branches[r.idx].oltc.automatic = false;
+    } else {
+      model::set_tap_position(net.transformers3w[r.idx], pos);
+      net.transformers3w[r.idx].oltc.automatic = false;
+    }
   }
 
   // --- 6. Re-type the buses whose set of in-service generators changed (the network reader's rule).

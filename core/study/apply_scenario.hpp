@@ -36,6 +36,9 @@
 //      the network file's P stays. A set-point outside [pmin_mw, capacity] is an error; a share that
 //      lands below pmin_mw (but above 0) is a warning.
 //    - vg_pu_by_name sets any generator's voltage set-point (after grid_vm_pu).
+//    - tap_pos_by_name holds a transformer's tap (two- or three-winding, or a group of them) at a position
+//      within its type's range and turns its automatic control off (a manual setting); a transformer
+//      without a tap changer, or a position outside the range, is an error at the scenario line.
 // 6. Bus types, for buses whose set of in-service generators changed or that commissioning switched on
 //    (the network reader's rule):
 //    Ref with an in-service generator of kind grid (a reference bus keeps its role while it has any

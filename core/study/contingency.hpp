@@ -201,6 +201,8 @@ class ContingencyAnalysis {
   [[nodiscard]] const model::Network& network() const { return *net_; }
   [[nodiscard]] const ContingencyLimits& limits() const { return limits_; }
   [[nodiscard]] const ContingencyOptions& options() const { return opt_; }
+  // Threads for the next run() (0: every core); workers built for earlier runs are kept.
+  void set_threads(int threads) { opt_.threads = threads; }
   // The base case, and its own violations against the normal-operation limits.
   [[nodiscard]] const report::NetworkSolution& base() const { return base_; }
   [[nodiscard]] const std::vector<Overload>& base_overloads() const { return base_overloads_; }

@@ -26,6 +26,7 @@ constexpr double kGrowthMinPct = -50.0, kGrowthMaxPct = 100.0;
 constexpr double kVoltageMinPu = 0.8, kVoltageMaxPu = 1.2;
 constexpr double kPowerMaxMw = 100000.0;
 constexpr double kLoadingMinPct = 1.0, kLoadingMaxPct = 1000.0;
+constexpr int kTapMax = 64;   // the network reader's limit on a tap range
 
 const std::vector<std::string> kTopKeys = {"name",    "description",   "extends",  "network",
                                            "base_year", "study_year",  "load",     "groups",
@@ -133,7 +134,7 @@ void read_dispatch(const YamlValue& v, Dispatch& d) {
   const YamlMap m = v.as_map();
   m.allow_only({"wind_share_pct", "solar_share_pct", "hydro_share_pct", "hydro_season", "thermal_share_pct",
                 "wind_share_by_zone_pct", "solar_share_by_zone_pct", "share_by_name_pct", "p_mw_by_name",
-                "vg_pu_by_name", "grid_vm_pu"});
+                "vg_pu_by_name", "grid_vm_pu", "tap_pos_by_name"});
   auto share = [&](const char* key, Setting<double>& out) {
     if (auto x = m.get(key)) out = make(x->as_double(0.0, 100.0), x->loc());
   };
@@ -157,6 +158,13 @@ void read_dispatch(const YamlValue& v, Dispatch& d) {
   if (auto x = m.get("p_mw_by_name")) d.p_mw_by_name = read_named_values(*x, 0.0, kPowerMaxMw);
   if (auto x = m.get("vg_pu_by_name")) d.vg_pu_by_name = read_named_values(*x, kVoltageMinPu, kVoltageMaxPu);
   if (auto x = m.get("grid_vm_pu")) d.grid_vm_pu = make(x->as_double(kVoltageMinPu, kVoltageMaxPu), x->loc());
+  if (auto x = m.get("tap_pos_by_name")) {
+    const YamlMap taps = x->as_map();
+    for (const auto& e : taps.entries()) {
+      require_name(e);
+      d.tap_pos_by_name[e.key] = make(static_cast<double>(e.value.as_int(-kTapMax, kTapMax)), e.value.loc());
+    }
+  }
 }
 
 void read_limits(const std::string& file, const YamlValue& v, LimitSettings& l) {
@@ -246,6 +254,7 @@ void overlay(Scenario& base, const Scenario& top) {
   overlay(d.p_mw_by_name, top.dispatch.p_mw_by_name);
   overlay(d.vg_pu_by_name, top.dispatch.vg_pu_by_name);
   overlay(d.grid_vm_pu, top.dispatch.grid_vm_pu);
+  overlay(d.tap_pos_by_name, top.dispatch.tap_pos_by_name);
 
   overlay(base.outages, top.outages);
 

@@ -31,6 +31,8 @@
 //     p_mw_by_name: {NaDuong1_G1: 50}         # set-point per generator or group (not kind grid)
 //     vg_pu_by_name: {NaDuong1_G1: 1.03}      # voltage set-point per generator or group
 //     grid_vm_pu: 1.05                        # every generator of kind grid (and its bus's start value)
+//     tap_pos_by_name: {ChiLang_T1: -2}       # a transformer's (or group's) tap held at this position:
+//                                             # manual from then on (its automatic OLTC control is off)
 //   outages: [L110_PhuXa_NaDuong, NaDuong2]   # element or group names taken out of service
 //   limits:
 //     file: ../limits/vn_grid_code.yaml   # voltage bands and loading limits (see limits.hpp)
@@ -115,6 +117,7 @@ struct Dispatch {
   NamedValues p_mw_by_name;
   NamedValues vg_pu_by_name;
   Setting<double> grid_vm_pu;
+  NamedValues tap_pos_by_name;          // integer positions, stored as double like every NamedValues
 };
 
 // What hydro_season means, as a share of installed MW. Lạng Sơn's hydro is small run-of-river on small,

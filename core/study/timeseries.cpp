@@ -16,6 +16,7 @@
 #include <chrono>
 #include <map>
 #include <set>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -408,13 +409,13 @@ model::Network TimeSeries::network_at(std::size_t hour) const {
   return out;
 }
 
-TimeSeriesResult TimeSeries::run(std::size_t first, std::size_t count, const std::atomic<bool>* stop, Progress* progress,
-                                 const std::function<void(const HourView&)>& observer) {
+TimeSeriesResult TimeSeries::run_chain(std::size_t warm_from, std::size_t first, std::size_t count,
+                                       const std::atomic<bool>* stop, Progress* progress,
+                                       std::atomic<std::size_t>* done_counter,
+                                       const std::function<void(const HourView&)>& observer) {
   const auto t_run = std::chrono::steady_clock::now();
   const model::Network& net = *net_;
   const Profiles& prof = *profiles_;
-  if (first > prof.hours) first = prof.hours;
-  if (count == 0 || first + count > prof.hours) count = prof.hours - first;
 
   TimeSeriesResult res;
   res.hours = prof.hours;
@@ -489,6 +490,13 @@ TimeSeriesResult TimeSeries::run(std::size_t first, std::size_t count, const std
     if (norm < tol) {
       rec.max_mismatch_pu = std::max(rec.max_mismatch_pu, norm);
       nr.store_state(d.v);
+      // Many chord steps: the kept factorisation is far from today's Jacobian; refresh it here, at the
+      // solution, for the hours to come.
+      if (opt_.refresh_after_chord > 0 && rec.chord_iterations > opt_.refresh_after_chord && rec.newton_iterations == 0) {
+        nr.evaluate(d.sbus);
+        nr.factorize();
+        ++res.refreshes;
+      }
       return true;
     }
     // Restart from the case's voltages, then a damped Newton from there.
@@ -526,15 +534,24 @@ TimeSeriesResult TimeSeries::run(std::size_t first, std::size_t count, const std
 
   HourRecord scratch_rec;
   std::size_t done = 0;
-  for (; done < count; ++done) {
+  auto tick = [&] {
+    if (!progress) return;
+    progress->update(done_counter ? done_counter->fetch_add(1, std::memory_order_relaxed) + 1 : done + 1);
+  };
+  // Lead-in hours (warm_from ≤ h < first) are solved, taps included, and not counted.
+  for (std::size_t h = warm_from; h < first + count; ++h) {
     if (stop && stop->load(std::memory_order_relaxed)) {
       res.interrupted = true;
       break;
     }
-    const std::size_t h = first + done;
+    const bool counted = h >= first;
+    if (!counted) ++res.lead_in_hours;
+    if (h == first && warm_from < first)   // the taps as the lead-in left them
+      for (std::size_t t = 0; t < taps_.size(); ++t)
+        res.taps[t].min_pos = res.taps[t].max_pos = res.taps[t].final_pos = taps_[t].pos;
     const auto h32 = static_cast<std::int32_t>(h);
     const double* x = prof.row(h);
-    HourRecord& rec = opt_.keep_hourly ? res.hourly[done] : (scratch_rec = HourRecord{});
+    HourRecord& rec = opt_.keep_hourly && counted ? res.hourly[done] : (scratch_rec = HourRecord{});
 
     // Injections and the hour's load.
     double load_mw = 0.0;
@@ -567,7 +584,7 @@ TimeSeriesResult TimeSeries::run(std::size_t first, std::size_t count, const std
         for (std::size_t t = 0; t < taps_.size() && !any; ++t) any = tap_wants(t, at_limit) != 0;
         if (!any) break;
         if (rounds >= opt_.tap_max_rounds) {
-          ++res.hours_taps_unsettled;
+          if (counted) ++res.hours_taps_unsettled;
           break;
         }
         for (std::size_t t = 0; t < taps_.size(); ++t) {
@@ -583,14 +600,14 @@ TimeSeriesResult TimeSeries::run(std::size_t first, std::size_t count, const std
         for (std::size_t t = 0; t < taps_.size(); ++t)
           if (taps_[t].pos != tap_pos_before_[t]) {
             set_tap_admittances(t);
-            res.taps[t].moves += std::abs(taps_[t].pos - tap_pos_before_[t]);
+            if (counted) res.taps[t].moves += std::abs(taps_[t].pos - tap_pos_before_[t]);
           }
         ++rounds;
         for (auto& dp : islands_) ok = solve_island(*dp, rec) && ok;
         if (!ok) break;
       }
       rec.tap_rounds = static_cast<std::int16_t>(rounds - 1);
-      for (std::size_t t = 0; t < taps_.size(); ++t) {
+      for (std::size_t t = 0; t < taps_.size() && counted; ++t) {
         auto& ts = res.taps[t];
         ts.min_pos = std::min(ts.min_pos, taps_[t].pos);
         ts.max_pos = std::max(ts.max_pos, taps_[t].pos);
@@ -600,13 +617,15 @@ TimeSeriesResult TimeSeries::run(std::size_t first, std::size_t count, const std
         ts.hours_at_limit += at_limit;
       }
     }
+    rec.converged = ok;
+    if (!counted) continue;
     res.newton_iterations += rec.newton_iterations;
     res.chord_iterations += rec.chord_iterations;
-    rec.converged = ok;
     if (!ok) {
       res.not_converged.push_back(h32);
       if (observer) observer(HourView{h, false, nullptr, nullptr, nullptr, nullptr, &taps_});
-      if (progress) progress->update(done + 1);
+      ++done;
+      tick();
       continue;
     }
     ++res.hours_converged;
@@ -630,7 +649,8 @@ TimeSeriesResult TimeSeries::run(std::size_t first, std::size_t count, const std
         const cplx vf = d.v[static_cast<std::size_t>(br.from)], vt = d.v[static_cast<std::size_t>(br.to)];
         const cplx sf = vf * std::conj(br.yff * vf + br.yft * vt);
         const cplx st = vt * std::conj(br.ytf * vf + br.ytt * vt);
-        const double s = d.bus_side_only[k] ? std::abs(sf) : std::max(std::abs(sf), std::abs(st));
+        // One square root per branch (std::abs of a complex is hypot: several times slower).
+        const double s = std::sqrt(d.bus_side_only[k] ? std::norm(sf) : std::max(std::norm(sf), std::norm(st)));
         const auto e = static_cast<std::size_t>(d.element_of_branch[k]);
         loss[e] += (sf.real() + st.real()) * base;
         flow[e] = std::max(flow[e], s * base);
@@ -667,7 +687,7 @@ TimeSeriesResult TimeSeries::run(std::size_t first, std::size_t count, const std
         const auto bu = static_cast<std::size_t>(bus.value);
         if (observer) bus_v[bu] = d.v[i];
         auto& bs = res.buses[bu];
-        const double vm = std::abs(d.v[i]);
+        const double vm = std::sqrt(std::norm(d.v[i]));
         if (!(vm >= bs.min_vm_pu)) {
           bs.min_vm_pu = vm;
           bs.min_hour = h32;
@@ -736,12 +756,137 @@ TimeSeriesResult TimeSeries::run(std::size_t first, std::size_t count, const std
     if (overloads > 0) ++res.hours_with_overload;
     if (vviol > 0) ++res.hours_with_voltage_violation;
     if (observer) observer(HourView{h, true, &bus_v, &gen_p_mw, &loading, &loss, &taps_});
-    if (progress) progress->update(done + 1);
+    ++done;
+    tick();
   }
   res.hours_run = done;
   if (opt_.keep_hourly) res.hourly.resize(done);
-  if (progress) progress->update(done);
   res.elapsed_s = ms_since(t_run) / 1000.0;
+  return res;
+}
+
+namespace {
+
+// Folds `b` (the later hours) into `a` (the earlier ones). Ties of a maximum or minimum keep the
+// earlier hour, as the sequential run does.
+void merge(TimeSeriesResult& a, TimeSeriesResult&& b) {
+  a.hours_run += b.hours_run;
+  a.hours_converged += b.hours_converged;
+  a.lead_in_hours += b.lead_in_hours;
+  a.interrupted = a.interrupted || b.interrupted;
+  a.not_converged.insert(a.not_converged.end(), b.not_converged.begin(), b.not_converged.end());
+  for (std::size_t e = 0; e < a.elements.size(); ++e) {
+    auto& x = a.elements[e];
+    const auto& y = b.elements[e];
+    if (!std::isnan(y.max_loading_pct) && !(y.max_loading_pct <= x.max_loading_pct)) {
+      x.max_loading_pct = y.max_loading_pct;
+      x.max_hour = y.max_hour;
+    }
+    x.hours_over += y.hours_over;
+    x.sum_loading_pct += y.sum_loading_pct;
+    x.loss_mwh += y.loss_mwh;
+    x.max_flow_mva = std::max(x.max_flow_mva, y.max_flow_mva);
+  }
+  for (std::size_t i = 0; i < a.buses.size(); ++i) {
+    auto& x = a.buses[i];
+    const auto& y = b.buses[i];
+    if (!std::isnan(y.min_vm_pu) && !(y.min_vm_pu >= x.min_vm_pu)) {
+      x.min_vm_pu = y.min_vm_pu;
+      x.min_hour = y.min_hour;
+    }
+    if (!std::isnan(y.max_vm_pu) && !(y.max_vm_pu <= x.max_vm_pu)) {
+      x.max_vm_pu = y.max_vm_pu;
+      x.max_hour = y.max_hour;
+    }
+    x.hours_under += y.hours_under;
+    x.hours_over += y.hours_over;
+  }
+  for (std::size_t g = 0; g < a.gens.size(); ++g) {
+    auto& x = a.gens[g];
+    const auto& y = b.gens[g];
+    x.energy_mwh += y.energy_mwh;
+    if (!std::isnan(y.max_mw) && !(y.max_mw <= x.max_mw)) {
+      x.max_mw = y.max_mw;
+      x.max_hour = y.max_hour;
+    }
+    if (!std::isnan(y.min_mw) && !(y.min_mw >= x.min_mw)) x.min_mw = y.min_mw;
+  }
+  for (std::size_t k = 0; k < a.energy_by_kind_mwh.size(); ++k) a.energy_by_kind_mwh[k] += b.energy_by_kind_mwh[k];
+  a.grid_import_mwh += b.grid_import_mwh;
+  a.grid_export_mwh += b.grid_export_mwh;
+  a.load_mwh += b.load_mwh;
+  a.losses_mwh += b.losses_mwh;
+  if (b.peak_load_hour >= 0 && (a.peak_load_hour < 0 || b.peak_load_mw > a.peak_load_mw)) {
+    a.peak_load_mw = b.peak_load_mw;
+    a.peak_load_hour = b.peak_load_hour;
+  }
+  if (b.max_losses_hour >= 0 && (a.max_losses_hour < 0 || b.max_losses_mw > a.max_losses_mw)) {
+    a.max_losses_mw = b.max_losses_mw;
+    a.max_losses_hour = b.max_losses_hour;
+  }
+  a.hours_with_overload += b.hours_with_overload;
+  a.hours_with_voltage_violation += b.hours_with_voltage_violation;
+  a.hourly.insert(a.hourly.end(), b.hourly.begin(), b.hourly.end());
+  for (std::size_t t = 0; t < a.taps.size(); ++t) {
+    auto& x = a.taps[t];
+    const auto& y = b.taps[t];
+    x.moves += y.moves;
+    x.min_pos = std::min(x.min_pos, y.min_pos);
+    x.max_pos = std::max(x.max_pos, y.max_pos);
+    x.hours_at_limit += y.hours_at_limit;
+    x.final_pos = y.final_pos;
+  }
+  a.hours_taps_unsettled += b.hours_taps_unsettled;
+  a.newton_iterations += b.newton_iterations;
+  a.chord_iterations += b.chord_iterations;
+  a.restarts += b.restarts;
+  a.refreshes += b.refreshes;
+}
+
+}  // namespace
+
+TimeSeriesResult TimeSeries::run(std::size_t first, std::size_t count, const std::atomic<bool>* stop, Progress* progress,
+                                 const std::function<void(const HourView&)>& observer) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::size_t hours = profiles_->hours;
+  if (first > hours) first = hours;
+  if (count == 0 || first + count > hours) count = hours - first;
+  const auto threads = static_cast<std::size_t>(std::max(1, opt_.threads));
+  const auto lead = static_cast<std::size_t>(std::max(0, opt_.lead_in_hours));
+  if (threads == 1 || observer || count < threads * std::max<std::size_t>(2 * lead, 48))
+    return run_chain(first, first, count, stop, progress, nullptr, observer);
+
+  // Chunks of the range, one per thread; chunk k > 0 first solves `lead` hours before its start.
+  std::vector<std::size_t> start(threads + 1);
+  for (std::size_t k = 0; k <= threads; ++k) start[k] = first + count * k / threads;
+  std::vector<TimeSeriesResult> parts(threads);
+  std::vector<std::exception_ptr> errors(threads);
+  std::atomic<std::size_t> done{0};
+  std::vector<std::thread> pool;
+  for (std::size_t k = 1; k < threads; ++k)
+    pool.emplace_back([&, k] {
+      try {
+        TimeSeriesOptions o = opt_;
+        o.threads = 1;
+        TimeSeries helper(*net_, *profiles_, limits_, o);
+        const std::size_t warm = start[k] >= lead ? start[k] - lead : 0;
+        parts[k] = helper.run_chain(warm, start[k], start[k + 1] - start[k], stop, progress, &done, {});
+      } catch (...) {
+        errors[k] = std::current_exception();
+      }
+    });
+  try {
+    parts[0] = run_chain(start[0], start[0], start[1] - start[0], stop, progress, &done, {});
+  } catch (...) {
+    errors[0] = std::current_exception();
+  }
+  for (auto& t : pool) t.join();
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
+  TimeSeriesResult res = std::move(parts[0]);
+  for (std::size_t k = 1; k < threads; ++k) merge(res, std::move(parts[k]));
+  res.threads = static_cast<int>(threads);
+  res.elapsed_s = ms_since(t0) / 1000.0;
   return res;
 }
 

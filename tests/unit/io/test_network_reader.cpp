@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <queue>
@@ -210,6 +211,93 @@ TEST_CASE("network yaml: minimal file reads with per-unit conversions", "[io][ne
 }
 
 // ---------------------------------------------------------------------------------------------------
+// On-load tap changers: ranges from the type, the oltc block's forms and defaults.
+
+TEST_CASE("network yaml: tap changers and the oltc block", "[io][network][oltc]") {
+  const Network net = read_network_yaml(data_file("oltc.yaml"));
+
+  SECTION("every transformer with a tap range gets a tap changer; manual unless oltc says otherwise") {
+    const Network plain = read_network_yaml(data_file("minimal.yaml"));
+    const TapChanger& t = branch(plain, "B_T2").oltc;
+    CHECK(t.present());
+    CHECK_FALSE(t.automatic);
+    CHECK(t.pos == -2);
+    CHECK(t.pos_min == -9);
+    CHECK(t.pos_max == 9);
+    CHECK(t.step_pct == Approx(1.78));
+    CHECK(t.regulated_bus == *plain.find_bus_by_name("B35"));   // a two-winding unit: its LV bus
+    CHECK(t.vmin_pu == Approx(1.00));                            // the documented default band
+    CHECK(t.vmax_pu == Approx(1.04));
+    const TapChanger& t3 = transformer3w(plain, "B_T1").oltc;
+    CHECK_FALSE(t3.automatic);
+    CHECK(t3.pos == 1);
+    CHECK(t3.regulated_bus == *plain.find_bus_by_name("B35"));  // a three-winding unit: its MV bus
+    CHECK(transformer3w(plain, "B_T1").tap_hv_pct == Approx(1.78));
+    // Lines have none.
+    CHECK_FALSE(branch(plain, "A-B_c1").oltc.present());
+  }
+
+  SECTION("vset_pu with deadband_pct: a band centred on the set-point, the whole width given") {
+    const TapChanger& t = branch(net, "B_T2").oltc;
+    CHECK(t.automatic);
+    CHECK(t.vmin_pu == Approx(1.005));
+    CHECK(t.vmax_pu == Approx(1.035));
+  }
+
+  SECTION("regulate lv on a three-winding unit, an explicit band") {
+    const TapChanger& t = transformer3w(net, "B_T1").oltc;
+    CHECK(t.automatic);
+    CHECK(t.regulated_bus == *net.find_bus_by_name("B22"));
+    CHECK(t.vmin_pu == Approx(0.99));
+    CHECK(t.vmax_pu == Approx(1.03));
+  }
+
+  SECTION("enabled: false keeps a manual tap; tap_min gives an asymmetric range") {
+    const Branch& b = branch(net, "B_T3");
+    CHECK_FALSE(b.oltc.automatic);
+    CHECK(b.oltc.pos_min == -4);
+    CHECK(b.oltc.pos_max == 12);
+    CHECK(b.oltc.pos == 3);
+    // τ = (115·(1 + 3·1.5 %)/110) / (38.5/35)
+    CHECK(b.tap_ratio == Approx((115.0 * 1.045 / 110.0) / (38.5 / 35.0)));
+  }
+
+  SECTION("moving a tap rescales the ratio (two-winding) or the HV tap (three-winding), within the range") {
+    Network n = net;
+    Branch& b = n.branches[static_cast<std::size_t>(
+        std::find_if(n.branches.begin(), n.branches.end(), [](const Branch& x) { return x.name == "B_T2"; }) -
+        n.branches.begin())];
+    const double tau_at_minus2 = b.tap_ratio;
+    REQUIRE(set_tap_position(b, 3));
+    CHECK(b.oltc.pos == 3);
+    CHECK(b.tap_ratio == Approx(tau_at_minus2 * (1.0 + 3 * 0.0178) / (1.0 - 2 * 0.0178)));
+    REQUIRE(set_tap_position(b, 40));   // clamped
+    CHECK(b.oltc.pos == 9);
+    Transformer3W& t = n.transformers3w.front();
+    REQUIRE(set_tap_position(t, -4));
+    CHECK(t.tap_hv_pct == Approx(-4 * 1.78));
+    Branch line = branch(n, "A-B_c1");
+    CHECK_FALSE(set_tap_position(line, 1));
+    CHECK(line.tap_ratio == 0.0);
+  }
+}
+
+TEST_CASE("network yaml: a bus out of service is isolated and types no generator", "[io][network]") {
+  const std::string path = (std::filesystem::temp_directory_path() / "lsflow_bus_out.yaml").string();
+  {
+    std::string text = slurp(data_file("minimal.yaml"));
+    const std::string old = "  - {id: 4, name: B35, base_kv: 35, zone: DistrictB, vmin_pu: 0.9}";
+    REQUIRE(text.find(old) != std::string::npos);
+    text.replace(text.find(old), old.size(), "  - {id: 4, name: B35, base_kv: 35, zone: DistrictB, vmin_pu: 0.9, in_service: false}");
+    std::ofstream(path) << text;
+  }
+  const Network net = read_network_yaml(path);
+  CHECK(bus(net, "B35").type == BusType::Isolated);   // Hydro1 (pv) sits there but does not type it
+  CHECK(bus(net, "B110").type == BusType::PQ);
+  std::filesystem::remove(path);
+}
+
+// ---------------------------------------------------------------------------------------------------
 // Bad files: each marks the line the error must name.
 
 TEST_CASE("network yaml: bad files name the right line", "[io][network]") {
@@ -237,6 +325,12 @@ TEST_CASE("network yaml: bad files name the right line", "[io][network]") {
       {"bad_name.yaml", "line name \"A B\" may hold only"},
       {"no_band.yaml", "no voltage band for 20 kV"},
       {"syntax_error.yaml", "YAML syntax error"},
+      {"oltc_unknown_key.yaml", "unknown key 'regualte'"},
+      {"oltc_bad_regulate.yaml", "transformer \"B_T2\": a two-winding transformer regulates its lv side"},
+      {"oltc_narrow_band.yaml", "the oltc band 1.01–1.02 pu is narrower than one tap step (1.78 %)"},
+      {"oltc_no_range.yaml", "transformer \"B_T2\": oltc needs a tap range"},
+      {"oltc_both_bands.yaml", "vmin_pu and vmax_pu, or as vset_pu and deadband_pct, not both"},
+      {"tap_below_min.yaml", "tap position -5 is outside the type's range -4 … 12"},
   };
   for (const Bad& b : bad) {
     const std::string path = data_file(b.file);
@@ -268,6 +362,7 @@ TEST_CASE("network yaml: suggestions for near misses", "[io][network]") {
   CHECK_THAT(message("unknown_bus.yaml"), Catch::Contains("did you mean 'B110'?"));
   CHECK_THAT(message("unknown_type.yaml"), Catch::Contains("did you mean 'ACSR-240/39'?"));
   CHECK_THAT(message("bad_kind.yaml"), Catch::Contains("did you mean 'hydro'?"));
+  CHECK_THAT(message("oltc_unknown_key.yaml"), Catch::Contains("did you mean 'regulate'?"));
   CHECK_THAT(message("no_such_file.yaml"), Catch::Contains("file not found"));
 }
 
@@ -323,8 +418,45 @@ TEST_CASE("langson grid.yaml: reads, and has what the studies need", "[io][netwo
       CHECK(net.find_bus_by_name(s).has_value());
   }
 
-  SECTION("every bus is energised from the reference bus") {
-    CHECK(energised(net).size() == net.buses.size());
+  SECTION("every bus in service is energised from the reference bus; the planned ones are out of service") {
+    const auto on = energised(net);
+    std::set<std::string> out;
+    for (std::size_t i = 0; i < net.buses.size(); ++i) {
+      INFO(net.buses[i].name);
+      if (net.buses[i].type == BusType::Isolated) out.insert(net.buses[i].name);
+      else CHECK(on.count(static_cast<int>(i)) == 1);
+    }
+    // The planned 220 kV substations (README "Planned reinforcements"): listed so that a change is noticed.
+    CHECK(out == std::set<std::string>{"LocBinh220", "DinhLap220", "ChiLang220"});
+  }
+
+  SECTION("OLTC: every 110/35/22 kV unit holds its 35 kV busbar at 1.00–1.04 pu with ±9 × 1.78 %") {
+    int automatic = 0;
+    auto check = [&](const std::string& name, const TapChanger& t, lsflow::BusIdx mv) {
+      INFO(name);
+      if (!t.automatic) return;
+      ++automatic;
+      CHECK(t.regulated_bus == mv);
+      if (net.bus(mv).base_kv == 35.0) {
+        CHECK(t.step_pct == Approx(1.78));
+        CHECK(t.pos_min == -9);
+        CHECK(t.pos_max == 9);
+        CHECK(t.vmin_pu == Approx(1.0));
+        CHECK(t.vmax_pu == Approx(1.04));
+      } else {
+        CHECK(net.bus(mv).base_kv == 110.0);   // the planned 220/110 kV units hold their 110 kV busbar
+      }
+    };
+    for (const Transformer3W& t : net.transformers3w) {
+      if (net.bus(t.hv_bus).base_kv == 110.0) CHECK(t.oltc.automatic);   // every 110 kV unit
+      check(t.name, t.oltc, t.mv_bus);
+    }
+    for (const Branch& b : net.branches)
+      if (b.kind == BranchKind::Transformer) check(b.name, b.oltc, b.to);
+    CHECK_FALSE(transformer3w(net, "PhuXa_AT1").oltc.automatic);   // AT1/AT2: manual (README A-OLTC)
+    CHECK_FALSE(transformer3w(net, "PhuXa_AT2").oltc.automatic);
+    CHECK_FALSE(branch(net, "BacGiang_ATeq").oltc.automatic);
+    CHECK(automatic == 18 + 1 + 6);   // 18 three-winding 110 kV units (5 planned), Hữu Lũng T2, 6 planned ATs
   }
 
   SECTION("AT1 and AT2 are three-winding 220/110/22 kV, 125 and 250 MVA") {
@@ -338,7 +470,9 @@ TEST_CASE("langson grid.yaml: reads, and has what the studies need", "[io][netwo
       CHECK(net.bus(t->lv_bus).base_kv == 22.0);
       CHECK(t->in_service);
     }
-    CHECK(net.transformers3w.size() == 15);
+    CHECK(net.transformers3w.size() == 20);   // 15 in service, 5 planned (README "Planned reinforcements")
+    CHECK(std::count_if(net.transformers3w.begin(), net.transformers3w.end(),
+                        [](const Transformer3W& t) { return t.in_service; }) == 15);
   }
 
   SECTION("counts by kind") {
@@ -365,10 +499,16 @@ TEST_CASE("langson grid.yaml: reads, and has what the studies need", "[io][netwo
     CHECK(generator(net, "NaDuong1_G1").in_service);
     for (const Generator& g : net.generators)
       if (g.kind == GenKind::Wind) CHECK_FALSE(g.in_service);
-    int lines = 0, trafos = 0;
-    for (const Branch& b : net.branches) (b.kind == BranchKind::Line ? lines : trafos)++;
-    CHECK(trafos == 2);   // Hữu Lũng T2 and the Bắc Giang 220/110 kV equivalent
-    CHECK(lines == 23);   // 17 records, 5 of them double circuit, plus Grid_BacGiang_Zth
+    int lines = 0, trafos = 0, lines_on = 0, trafos_on = 0;
+    for (const Branch& b : net.branches) {
+      (b.kind == BranchKind::Line ? lines : trafos)++;
+      if (b.in_service) (b.kind == BranchKind::Line ? lines_on : trafos_on)++;
+    }
+    CHECK(trafos_on == 2);   // Hữu Lũng T2 and the Bắc Giang 220/110 kV equivalent
+    CHECK(lines_on == 23);   // 17 records, 5 of them double circuit, plus Grid_BacGiang_Zth
+    CHECK(trafos == 2 + 6);  // + the planned 220/110 kV units at Chi Lăng, Lộc Bình, Đình Lập
+    CHECK(lines == 23 + 9);  // + 4 planned 220 kV double circuits and a second Phú Xá – Văn Quan circuit
+    for (const Shunt& sh : net.shunts) CHECK_FALSE(sh.in_service);   // planned capacitor banks (A-Caps)
   }
 
   SECTION("per unit: the Bắc Giang – Lạng Sơn 220 kV line and Hữu Lũng T2, by hand") {
@@ -419,7 +559,7 @@ TEST_CASE("langson grid.yaml: reads, and has what the studies need", "[io][netwo
     const YAML::Node root = YAML::LoadFile(path);
     int records = 0;
     for (const char* section : {"voltage_bands", "buses", "lines", "transformers", "transformers3w",
-                                "external_grids", "generators", "loads"}) {
+                                "external_grids", "generators", "loads", "shunts"}) {
       for (const YAML::Node& item : root[section]) {
         ++records;
         INFO(section << " item at line " << item.Mark().line + 1);

@@ -1,9 +1,11 @@
 // Scenario files: reading and inheritance, growth compounding, commissioning by year, dispatch,
 // limits, and the file:line errors. The network is built in code (tiny_network below) so these tests
 // do not depend on the network file format; tests/data/scenario/ holds the scenario files.
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 #include <catch2/catch.hpp>
@@ -835,4 +837,123 @@ TEST_CASE("scenario: shipped scenarios: base year, growth and the wind series", 
   CHECK(gen_named(nd_in.net, "NaDuong2").in_service);
   CHECK_FALSE(gen_named(nd_out.net, "NaDuong2").in_service);
   CHECK(nd_in.net.total_load_mw() == Approx(nd_out.net.total_load_mw()));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Tap positions, planned buses and multi-circuit lines named directly (e2e_grid.yaml, read from file)
+
+namespace {
+// e2e.yaml's network with a planned 110 kV substation D110 (out of service) reached by a planned line.
+std::string planned_grid(const Scratch& tmp) {
+  std::ifstream in(data("e2e_grid.yaml"));
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto insert_after = [&](const std::string& anchor, const std::string& add) {
+    const auto at = text.find(anchor);
+    REQUIRE(at != std::string::npos);
+    text.insert(at + anchor.size(), add);
+  };
+  insert_after("  - {id: 6, name: C35, base_kv: 35, zone: HuuLung}\n",
+               "  - {id: 7, name: D110, base_kv: 110, zone: HuuLung, in_service: false}\n");
+  insert_after("  - {name: L_AC, from_bus: A110, to_bus: C110, type: ACSR-240/39, length_km: 30}\n",
+               "  - {name: L_CD, from_bus: C110, to_bus: D110, type: ACSR-240/39, length_km: 10, in_service: false}\n");
+  insert_after("generators:\n", "  - {name: WindD, bus: D110, kind: wind, installed_mw: 40, in_service: false, "
+                                "control: pv, vg_pu: 1.02, qmin_mvar: -13, qmax_mvar: 13}\n");
+  return tmp.write("planned_grid.yaml", text);
+}
+}  // namespace
+
+TEST_CASE("scenario: tap_pos_by_name holds a transformer's tap and turns its automatic control off",
+          "[scenario][dispatch][oltc]") {
+  Scratch tmp;
+  const auto grid = tmp.write("grid.yaml", [] {
+    std::ifstream in(data("e2e_grid.yaml"));
+    std::string t((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string old = "  - {name: C_T1, hv_bus: C110, lv_bus: C35, type: T40}";
+    t.replace(t.find(old), old.size(), "  - {name: C_T1, hv_bus: C110, lv_bus: C35, type: T40, oltc: {}}");
+    return t;
+  }());
+  const auto base = tmp.write("base.yaml", "network: grid.yaml\nbase_year: 2021\n");
+  const model::Network plain = study::build_network(study::read_scenario(base));
+  REQUIRE(branch_named(plain, "C_T1").oltc.automatic);
+  const double tau0 = branch_named(plain, "C_T1").tap_ratio;
+
+  const auto p = tmp.write("taps.yaml", "extends: base.yaml\ndispatch:\n  tap_pos_by_name: {C_T1: -3, A_AT1: 2}\n");
+  const model::Network net = study::build_network(study::read_scenario(p));
+  const auto& t = branch_named(net, "C_T1");
+  CHECK(t.oltc.pos == -3);
+  CHECK_FALSE(t.oltc.automatic);
+  CHECK(t.tap_ratio == Approx(tau0 * (1.0 - 3 * 0.0178)));
+  CHECK(branch_named(net, "A_AT1").oltc.pos == 2);
+
+  // Inherited, and overridden key by key.
+  const auto c = tmp.write("child.yaml", "extends: taps.yaml\ndispatch:\n  tap_pos_by_name: {C_T1: 1}\n");
+  const model::Network net2 = study::build_network(study::read_scenario(c));
+  CHECK(branch_named(net2, "C_T1").oltc.pos == 1);
+  CHECK(branch_named(net2, "A_AT1").oltc.pos == 2);
+
+  struct Bad {
+    const char* body;
+    const char* says;
+  };
+  for (const Bad& b : {Bad{"{C_T1: 12}", "position 12 for \"C_T1\" is outside its range -9 … 9"},
+                       Bad{"{L_AC: 1}", "\"L_AC\" is a line; tap_pos_by_name takes transformers"},
+                       Bad{"{Coal1: 1}", "\"Coal1\" is a generator"},
+                       Bad{"{C_T2: 1}", "no element named \"C_T2\""},
+                       Bad{"{C_T1: 1.5}", "tap_pos_by_name.C_T1"}}) {
+    INFO(b.body);
+    const auto f = tmp.write("bad.yaml", std::string("extends: base.yaml\ndispatch:\n  tap_pos_by_name: ") + b.body + "\n");
+    const auto e = input_error([&] { (void)study::build_network(study::read_scenario(f)); });
+    CHECK(e.loc().file == f);
+    CHECK(e.loc().line == 3);
+    CHECK_THAT(e.message(), Contains(b.says));
+  }
+}
+
+TEST_CASE("scenario: commissioning brings a planned (out-of-service) bus into service and types it",
+          "[scenario][commissioning]") {
+  Scratch tmp;
+  const auto grid = planned_grid(tmp);
+  const auto base = tmp.write("base.yaml", "network: planned_grid.yaml\nbase_year: 2021\nstudy_year: 2030\n");
+  const model::Network before = study::build_network(study::read_scenario(base));
+  CHECK(before.bus(*before.find_bus_by_name("D110")).type == model::BusType::Isolated);
+
+  const auto p = tmp.write("planned.yaml", "extends: base.yaml\ngroups:\n  substation_d: [D110, L_CD, WindD]\n"
+                                           "commissioning:\n  substation_d: {in_service_from_year: 2028}\n");
+  study::ApplySummary sum;
+  const model::Network net = study::build_network(study::read_scenario(p), sum);
+  CHECK(net.bus(*net.find_bus_by_name("D110")).type == model::BusType::PV);   // WindD regulates
+  CHECK(branch_named(net, "L_CD").in_service);
+  CHECK(sum.switched_in == std::vector<std::string>{"D110", "L_CD", "WindD"});
+
+  // Before its year the bus stays isolated; out of service later, it is isolated again.
+  const auto early = tmp.write("early.yaml", "extends: planned.yaml\nstudy_year: 2027\n");
+  const model::Network n2 = study::build_network(study::read_scenario(early));
+  CHECK(n2.bus(*n2.find_bus_by_name("D110")).type == model::BusType::Isolated);
+  const auto gone = tmp.write("gone.yaml", "extends: planned.yaml\ncommissioning:\n  D110: {in_service_from_year: 2028, "
+                                           "out_of_service_from_year: 2029}\n");
+  const model::Network n3 = study::build_network(study::read_scenario(gone));
+  CHECK(n3.bus(*n3.find_bus_by_name("D110")).type == model::BusType::Isolated);
+  CHECK(branch_named(n3, "L_CD").in_service);   // the group still switched it in; it is just not energised
+
+  // Outages still take no buses.
+  const auto out = tmp.write("out.yaml", "extends: base.yaml\noutages: [C110]\n");
+  const auto e = input_error([&] { (void)study::build_network(study::read_scenario(out)); });
+  CHECK_THAT(e.message(), Contains("\"C110\" is a bus; outages takes lines"));
+}
+
+TEST_CASE("scenario: a multi-circuit line named directly in commissioning or a group means all its circuits",
+          "[scenario][commissioning]") {
+  Scratch tmp;
+  const auto grid = planned_grid(tmp);
+  const auto p = tmp.write("lines.yaml", "network: planned_grid.yaml\nbase_year: 2021\nstudy_year: 2030\n"
+                                         "commissioning:\n  L_AB: {out_of_service_from_year: 2029}\n");
+  const model::Network net = study::build_network(study::read_scenario(p));
+  CHECK_FALSE(branch_named(net, "L_AB_c1").in_service);
+  CHECK_FALSE(branch_named(net, "L_AB_c2").in_service);
+  const auto g = tmp.write("group.yaml", "network: planned_grid.yaml\nbase_year: 2021\nstudy_year: 2030\n"
+                                         "groups:\n  old: [L_AB, L_AC]\ncommissioning:\n  old: {out_of_service_from_year: 2029}\n");
+  const model::Network net2 = study::build_network(study::read_scenario(g));
+  CHECK_FALSE(branch_named(net2, "L_AB_c1").in_service);
+  CHECK_FALSE(branch_named(net2, "L_AB_c2").in_service);
+  CHECK_FALSE(branch_named(net2, "L_AC").in_service);
 }

@@ -1,0 +1,496 @@
+// N-1 results as text, JSON and CSV (what each file holds: n1_report.hpp).
+#include "study/n1_report.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "io/atomic_file.hpp"
+
+namespace lsflow::study {
+
+namespace {
+
+std::string num(double x) { return std::isfinite(x) ? fmt::format("{:.10g}", x) : std::string(); }
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string bus_name(const model::Network& net, BusIdx b) {
+  if (!b.valid()) return "-";
+  const auto& bus = net.bus(b);
+  return bus.name.empty() ? fmt::format("{}", bus.id) : fmt::format("{} ({})", bus.id, bus.name);
+}
+
+std::string_view kind_name(const model::Network& net, const ElementRef& e) {
+  switch (e.kind) {
+    case ElementRef::Kind::Branch:
+      return net.branches[static_cast<std::size_t>(e.index)].kind == model::BranchKind::Line ? "line" : "transformer";
+    case ElementRef::Kind::Trafo3W: return "transformer3w";
+    case ElementRef::Kind::Generator: return "generator";
+  }
+  return "";
+}
+
+std::string outage_name(const ContingencyAnalysis& ca, const ContingencyResults& r, std::int32_t c) {
+  return element_label(ca.network(), r.contingencies[static_cast<std::size_t>(c)].element);
+}
+
+bool has_violation(const ContingencyRecord& rec) {
+  return rec.overloads + rec.undervoltages + rec.overvoltages > 0 || rec.lost_load_mw > 0.0;
+}
+
+std::string result_text(const ContingencyRecord& rec) {
+  switch (rec.outcome) {
+    case Outcome::NotConverged: return rec.singular ? "NOT CONVERGED (singular)" : "NOT CONVERGED";
+    case Outcome::NoSupply: return "NO SUPPLY";
+    case Outcome::NotRun: return "not run";
+    case Outcome::Solved: break;
+  }
+  std::string s;
+  if (rec.islanding) s = "islanding";
+  if (rec.overloads + rec.undervoltages + rec.overvoltages > 0) s += s.empty() ? "violations" : "+violations";
+  return s.empty() ? "secure" : s;
+}
+
+std::string truncate(std::string s, std::size_t width) {
+  if (s.size() <= width) return s;
+  return s.substr(0, width - 1) + "~";
+}
+
+}  // namespace
+
+std::string_view to_string(Outcome o) {
+  switch (o) {
+    case Outcome::Solved: return "solved";
+    case Outcome::NotConverged: return "not_converged";
+    case Outcome::NoSupply: return "no_supply";
+    case Outcome::NotRun: return "not_run";
+  }
+  return "";
+}
+
+std::vector<std::int32_t> rank_contingencies(const ContingencyAnalysis& ca, const ContingencyResults& r) {
+  const double lim = ca.limits().loading_n1_pct;
+  auto cls = [](const ContingencyRecord& rec) {
+    if (rec.outcome == Outcome::NotConverged || rec.outcome == Outcome::NoSupply) return 0;
+    if (rec.outcome == Outcome::NotRun) return 3;
+    return has_violation(rec) ? 1 : 2;
+  };
+  auto overload = [lim](const ContingencyRecord& rec) { return rec.overloads > 0 ? rec.max_loading_pct - lim : 0.0; };
+  std::vector<std::int32_t> order(r.records.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<std::int32_t>(i);
+  std::stable_sort(order.begin(), order.end(), [&](std::int32_t a, std::int32_t b) {
+    const auto& x = r.records[static_cast<std::size_t>(a)];
+    const auto& y = r.records[static_cast<std::size_t>(b)];
+    if (cls(x) != cls(y)) return cls(x) < cls(y);
+    if (x.lost_load_mw != y.lost_load_mw) return x.lost_load_mw > y.lost_load_mw;
+    if (overload(x) != overload(y)) return overload(x) > overload(y);
+    if (x.max_violation_pu != y.max_violation_pu) return x.max_violation_pu > y.max_violation_pu;
+    const double lx = std::isnan(x.max_loading_pct) ? -1.0 : x.max_loading_pct;
+    const double ly = std::isnan(y.max_loading_pct) ? -1.0 : y.max_loading_pct;
+    return lx > ly;
+  });
+  return order;
+}
+
+N1Counts count_outcomes(const ContingencyResults& r) {
+  N1Counts c;
+  c.total = r.records.size();
+  for (const auto& rec : r.records) {
+    switch (rec.outcome) {
+      case Outcome::NotConverged: ++c.not_converged; break;
+      case Outcome::NoSupply: ++c.no_supply; break;
+      case Outcome::NotRun: ++c.not_run; break;
+      case Outcome::Solved:
+        if (rec.overloads + rec.undervoltages + rec.overvoltages > 0) ++c.with_violations;
+        else if (rec.islanding) ++c.islanding_only;
+        else ++c.secure;
+        if (rec.islanding) ++c.split;
+        break;
+    }
+    c.lost_load_mw_max = std::max(c.lost_load_mw_max, rec.lost_load_mw);
+  }
+  return c;
+}
+
+namespace {
+
+std::vector<Overload> overloads_by_loading(const ContingencyResults& r) {
+  auto v = r.overloads;
+  std::stable_sort(v.begin(), v.end(), [](const Overload& a, const Overload& b) { return a.loading_pct > b.loading_pct; });
+  return v;
+}
+
+std::vector<VoltageViolation> voltages_by_excess(const ContingencyResults& r) {
+  auto v = r.voltage_violations;
+  std::stable_sort(v.begin(), v.end(),
+                   [](const VoltageViolation& a, const VoltageViolation& b) { return a.excess_pu() > b.excess_pu(); });
+  return v;
+}
+
+std::vector<std::int32_t> monitors_by_worst(const ContingencyResults& r) {
+  std::vector<std::int32_t> m;
+  for (std::size_t k = 0; k < r.monitor_worst.size(); ++k)
+    if (r.monitor_worst[k].contingency >= 0) m.push_back(static_cast<std::int32_t>(k));
+  std::stable_sort(m.begin(), m.end(), [&](std::int32_t a, std::int32_t b) {
+    return r.monitor_worst[static_cast<std::size_t>(a)].loading_pct > r.monitor_worst[static_cast<std::size_t>(b)].loading_pct;
+  });
+  return m;
+}
+
+std::string method_note(const ContingencyAnalysis& ca) {
+  return fmt::format(
+      "each outage solved from the base case (tolerance {:g} pu, at most {} Newton iterations after the cheaper "
+      "base-factorisation steps); a lost generator's P is picked up by the reference unit as in a plain power "
+      "flow (no governor or AGC sharing); reactive limits are not enforced; an outage that splits the grid is "
+      "reported as islanding and the part that keeps the reference is solved",
+      ca.options().tol_pu, ca.options().max_iter);
+}
+
+}  // namespace
+
+std::string n1_text(const ContingencyAnalysis& ca, const ContingencyResults& r, std::size_t top_n) {
+  const auto& net = ca.network();
+  const auto& lim = ca.limits();
+  std::size_t n_br = 0, n_t3 = 0, n_gen = 0;
+  for (const auto& c : r.contingencies) {
+    if (c.element.kind == ElementRef::Kind::Branch) ++n_br;
+    else if (c.element.kind == ElementRef::Kind::Trafo3W) ++n_t3;
+    else ++n_gen;
+  }
+  const auto counts = count_outcomes(r);
+  std::string s;
+  s += fmt::format("N-1 contingency analysis of {}: {} contingencies ({} lines/transformers, {} three-winding "
+                   "transformers, {} generators), {} thread{}, {:.2f} s ({:.0f} per second)\n",
+                   net.name, r.records.size(), n_br, n_t3, n_gen, r.threads, r.threads == 1 ? "" : "s", r.elapsed_s,
+                   r.elapsed_s > 0 ? static_cast<double>(r.records.size() - counts.not_run) / r.elapsed_s : 0.0);
+  s += fmt::format("limits: {}; after a contingency: loading {:g} % of rating, N-1 voltage bands", lim.source,
+                   lim.loading_n1_pct);
+  if (lim.buses_without_band > 0)
+    s += fmt::format(" ({} bus{} without a band: voltage not checked)", lim.buses_without_band,
+                     lim.buses_without_band == 1 ? "" : "es");
+  s += "\n";
+  s += "method: " + method_note(ca) + "\n";
+  s += fmt::format("base case: converged in {} iterations; in normal operation {} overload{} and {} bus{} outside "
+                   "the band\n",
+                   ca.base().iterations, ca.base_overloads().size(), ca.base_overloads().size() == 1 ? "" : "s",
+                   ca.base_voltage_violations().size(), ca.base_voltage_violations().size() == 1 ? "" : "es");
+  s += fmt::format("outcome: {} secure, {} islanding without violations, {} with violations, {} did NOT converge, "
+                   "{} left no supply",
+                   counts.secure, counts.islanding_only, counts.with_violations, counts.not_converged,
+                   counts.no_supply);
+  if (counts.not_run) s += fmt::format(", {} not run (interrupted)", counts.not_run);
+  s += fmt::format("; {} split the grid (largest load lost {:.1f} MW)\n", counts.split, counts.lost_load_mw_max);
+
+  const auto order = rank_contingencies(ca, r);
+  std::size_t shown = 0;
+  for (auto c : order) {
+    const auto& rec = r.records[static_cast<std::size_t>(c)];
+    if (shown == top_n || rec.outcome == Outcome::NotRun || (rec.outcome == Outcome::Solved && !has_violation(rec)))
+      break;
+    if (shown == 0)
+      s += fmt::format("\nworst contingencies:\n  {:>4}  {:<28} {:<22} {:>9}  {:<24} {:>8}  {:<14} {:>5} {:>5} {:>9}\n",
+                       "#", "outage", "result", "max load%", "on", "min V pu", "at bus", "over", "volt", "lost MW");
+    ++shown;
+    const std::string on = rec.max_loading_monitor >= 0 ? ca.monitor_label(rec.max_loading_monitor) : "-";
+    s += fmt::format("  {:>4}  {:<28} {:<22} {:>9} {:<25} {:>8}  {:<14} {:>5} {:>5} {:>9.1f}\n", shown,
+                     truncate(outage_name(ca, r, c), 28), result_text(rec),
+                     std::isnan(rec.max_loading_pct) ? "-" : fmt::format("{:.1f}", rec.max_loading_pct),
+                     " " + truncate(on, 24), std::isnan(rec.min_vm_pu) ? "-" : fmt::format("{:.4f}", rec.min_vm_pu),
+                     truncate(bus_name(net, rec.min_vm_bus), 14), rec.overloads,
+                     rec.undervoltages + rec.overvoltages, rec.lost_load_mw);
+  }
+  if (shown == 0) s += "\nno contingency leads to a violation, islanding or non-convergence\n";
+
+  const auto ov = overloads_by_loading(r);
+  if (!ov.empty()) {
+    s += fmt::format("\noverloads after a contingency (above {:g} %), highest first ({} in all):\n", lim.loading_n1_pct,
+                     ov.size());
+    s += fmt::format("  {:<30} {:>9} {:>8} {:>10}  {}\n", "element", "loading%", "base%", "rating MVA", "outage");
+    for (std::size_t i = 0; i < ov.size() && i < top_n; ++i)
+      s += fmt::format("  {:<30} {:>9.1f} {:>8.1f} {:>10.1f}  {}\n", truncate(ca.monitor_label(ov[i].monitor), 30),
+                       ov[i].loading_pct, ov[i].base_loading_pct, ov[i].rating_mva,
+                       outage_name(ca, r, ov[i].contingency));
+  }
+  const auto vv = voltages_by_excess(r);
+  if (!vv.empty()) {
+    s += fmt::format("\nvoltages outside the N-1 band, furthest first ({} in all):\n", vv.size());
+    s += fmt::format("  {:<24} {:>8} {:>15} {:>8}  {}\n", "bus", "V pu", "band pu", "base pu", "outage");
+    for (std::size_t i = 0; i < vv.size() && i < top_n; ++i)
+      s += fmt::format("  {:<24} {:>8.4f} {:>7.3f}-{:<7.3f} {:>8.4f}  {}\n", truncate(bus_name(net, vv[i].bus), 24),
+                       vv[i].vm_pu, vv[i].vmin_pu, vv[i].vmax_pu, vv[i].base_vm_pu,
+                       outage_name(ca, r, vv[i].contingency));
+  }
+  std::vector<std::int32_t> islanding;
+  for (auto c : order)
+    if (r.records[static_cast<std::size_t>(c)].islanding) islanding.push_back(c);
+  if (!islanding.empty()) {
+    s += fmt::format("\noutages that split the grid ({}), most load lost first:\n", islanding.size());
+    s += fmt::format("  {:<28} {:>6} {:>9} {:>13} {:>12}  {}\n", "outage", "buses", "lost MW", "separated MW",
+                     "sep. gen MW", "buses cut off");
+    for (std::size_t i = 0; i < islanding.size() && i < top_n; ++i) {
+      const auto c = islanding[i];
+      const auto& rec = r.records[static_cast<std::size_t>(c)];
+      std::string buses;
+      std::size_t listed = 0;
+      auto it = std::lower_bound(r.islanded.begin(), r.islanded.end(), c,
+                                 [](const IslandedBus& b, std::int32_t v) { return b.contingency < v; });
+      for (; it != r.islanded.end() && it->contingency == c; ++it) {
+        if (listed == 6) {
+          buses += fmt::format(" and {} more", rec.islanded_buses - 6);
+          break;
+        }
+        buses += (listed++ ? ", " : "") + bus_name(net, it->bus);
+      }
+      s += fmt::format("  {:<28} {:>6} {:>9.1f} {:>13.1f} {:>12.1f}  {}\n", truncate(outage_name(ca, r, c), 28),
+                       rec.islanded_buses, rec.lost_load_mw, rec.separated_load_mw, rec.separated_gen_mw, buses);
+    }
+  }
+  std::vector<std::int32_t> failed;
+  for (auto c : order)
+    if (r.records[static_cast<std::size_t>(c)].outcome == Outcome::NotConverged) failed.push_back(c);
+  if (!failed.empty()) {
+    s += fmt::format("\ncontingencies that did NOT converge ({}; not counted as secure):\n", failed.size());
+    for (std::size_t i = 0; i < failed.size() && i < top_n; ++i) {
+      const auto& rec = r.records[static_cast<std::size_t>(failed[i])];
+      s += fmt::format("  {:<28} after {} steps, largest mismatch {:.3g} MVA at bus {}{}\n",
+                       truncate(outage_name(ca, r, failed[i]), 28), rec.iterations, rec.max_mismatch_mva,
+                       bus_name(net, rec.worst_mismatch_bus), rec.singular ? " (singular Jacobian)" : "");
+    }
+  }
+  bool any_gen = false;
+  for (const auto& c : r.contingencies) any_gen = any_gen || c.element.kind == ElementRef::Kind::Generator;
+  if (any_gen) {
+    double worst = 0.0;
+    std::int32_t worst_c = -1;
+    for (std::size_t i = 0; i < r.records.size(); ++i) {
+      const auto& rec = r.records[i];
+      if (r.contingencies[i].element.kind != ElementRef::Kind::Generator || rec.outcome != Outcome::Solved) continue;
+      if (std::abs(rec.ref_pickup_mw) > std::abs(worst)) {
+        worst = rec.ref_pickup_mw;
+        worst_c = static_cast<std::int32_t>(i);
+      }
+    }
+    if (worst_c >= 0)
+      s += fmt::format("\ngenerator outages: the reference unit picks up the lost P (largest pickup {:.1f} MW, after "
+                       "{})\n",
+                       worst, outage_name(ca, r, worst_c));
+  }
+  const auto mons = monitors_by_worst(r);
+  if (!mons.empty()) {
+    s += "\nworst contingency per monitored element (highest post-contingency loading first):\n";
+    s += fmt::format("  {:<30} {:>8} {:>8}  {}\n", "element", "base%", "worst%", "outage");
+    for (std::size_t i = 0; i < mons.size() && i < top_n; ++i) {
+      const auto& w = r.monitor_worst[static_cast<std::size_t>(mons[i])];
+      s += fmt::format("  {:<30} {:>8.1f} {:>8.1f}  {}\n", truncate(ca.monitor_label(mons[i]), 30),
+                       ca.base_loading_pct(mons[i]), w.loading_pct, outage_name(ca, r, w.contingency));
+    }
+  }
+  return s;
+}
+
+nlohmann::json n1_json(const ContingencyAnalysis& ca, const ContingencyResults& r, std::size_t top_n) {
+  const auto& net = ca.network();
+  const auto counts = count_outcomes(r);
+  nlohmann::json j;
+  j["case"] = net.name;
+  j["contingencies"] = r.records.size();
+  j["threads"] = r.threads;
+  j["elapsed_s"] = r.elapsed_s;
+  j["interrupted"] = r.interrupted;
+  j["limits"] = {{"source", ca.limits().source},
+                 {"loading_n1_pct", ca.limits().loading_n1_pct},
+                 {"loading_normal_pct", ca.limits().loading_normal_pct},
+                 {"buses_without_band", ca.limits().buses_without_band}};
+  j["method"] = method_note(ca);
+  j["base_case"] = {{"iterations", ca.base().iterations},
+                    {"overloads", ca.base_overloads().size()},
+                    {"voltage_violations", ca.base_voltage_violations().size()}};
+  j["outcome"] = {{"secure", counts.secure},
+                  {"islanding_only", counts.islanding_only},
+                  {"with_violations", counts.with_violations},
+                  {"not_converged", counts.not_converged},
+                  {"no_supply", counts.no_supply},
+                  {"not_run", counts.not_run},
+                  {"split_the_grid", counts.split},
+                  {"largest_load_lost_mw", counts.lost_load_mw_max}};
+  auto rec_json = [&](std::int32_t c) {
+    const auto& rec = r.records[static_cast<std::size_t>(c)];
+    const auto& e = r.contingencies[static_cast<std::size_t>(c)].element;
+    nlohmann::json x = {{"outage", element_label(net, e)},
+                        {"kind", kind_name(net, e)},
+                        {"outcome", to_string(rec.outcome)},
+                        {"iterations", rec.iterations},
+                        {"overloads", rec.overloads},
+                        {"voltage_violations", rec.undervoltages + rec.overvoltages},
+                        {"islanded_buses", rec.islanded_buses},
+                        {"lost_load_mw", rec.lost_load_mw}};
+    if (!std::isnan(rec.max_loading_pct)) {
+      x["max_loading_pct"] = rec.max_loading_pct;
+      x["max_loading_element"] = ca.monitor_label(rec.max_loading_monitor);
+    }
+    if (!std::isnan(rec.min_vm_pu)) {
+      x["min_vm_pu"] = rec.min_vm_pu;
+      x["min_vm_bus"] = net.bus(rec.min_vm_bus).id;
+      x["max_vm_pu"] = rec.max_vm_pu;
+      x["max_vm_bus"] = net.bus(rec.max_vm_bus).id;
+    }
+    if (!std::isnan(rec.ref_pickup_mw)) x["ref_pickup_mw"] = rec.ref_pickup_mw;
+    if (rec.outcome == Outcome::NotConverged) {
+      x["max_mismatch_mva"] = std::isfinite(rec.max_mismatch_mva) ? nlohmann::json(rec.max_mismatch_mva) : nlohmann::json();
+      x["singular"] = rec.singular;
+    }
+    return x;
+  };
+  nlohmann::json worst = nlohmann::json::array();
+  for (auto c : rank_contingencies(ca, r)) {
+    const auto& rec = r.records[static_cast<std::size_t>(c)];
+    if (worst.size() == top_n || rec.outcome == Outcome::NotRun || (rec.outcome == Outcome::Solved && !has_violation(rec)))
+      break;
+    worst.push_back(rec_json(c));
+  }
+  j["worst_contingencies"] = worst;
+  nlohmann::json failed = nlohmann::json::array();
+  for (std::size_t i = 0; i < r.records.size(); ++i)
+    if (r.records[i].outcome == Outcome::NotConverged || r.records[i].outcome == Outcome::NoSupply)
+      failed.push_back(rec_json(static_cast<std::int32_t>(i)));
+  j["not_converged_or_no_supply"] = failed;
+  nlohmann::json ov = nlohmann::json::array();
+  for (const auto& o : overloads_by_loading(r)) {
+    if (ov.size() == top_n) break;
+    ov.push_back({{"element", ca.monitor_label(o.monitor)},
+                  {"loading_pct", o.loading_pct},
+                  {"base_loading_pct", o.base_loading_pct},
+                  {"rating_mva", o.rating_mva},
+                  {"outage", outage_name(ca, r, o.contingency)}});
+  }
+  j["overloads"] = ov;
+  j["overloads_total"] = r.overloads.size();
+  nlohmann::json vv = nlohmann::json::array();
+  for (const auto& v : voltages_by_excess(r)) {
+    if (vv.size() == top_n) break;
+    vv.push_back({{"bus", net.bus(v.bus).id},
+                  {"vm_pu", v.vm_pu},
+                  {"vmin_pu", v.vmin_pu},
+                  {"vmax_pu", v.vmax_pu},
+                  {"base_vm_pu", v.base_vm_pu},
+                  {"outage", outage_name(ca, r, v.contingency)}});
+  }
+  j["voltage_violations"] = vv;
+  j["voltage_violations_total"] = r.voltage_violations.size();
+  nlohmann::json ew = nlohmann::json::array();
+  for (auto m : monitors_by_worst(r)) {
+    if (ew.size() == top_n) break;
+    const auto& w = r.monitor_worst[static_cast<std::size_t>(m)];
+    ew.push_back({{"element", ca.monitor_label(m)},
+                  {"base_loading_pct", ca.base_loading_pct(m)},
+                  {"worst_loading_pct", w.loading_pct},
+                  {"outage", outage_name(ca, r, w.contingency)}});
+  }
+  j["element_worst"] = ew;
+  return j;
+}
+
+std::string n1_contingencies_csv(const ContingencyAnalysis& ca, const ContingencyResults& r) {
+  const auto& net = ca.network();
+  std::string out =
+      "index,kind,outage,outcome,iterations,max_mismatch_mva,overloads,undervoltages,overvoltages,max_loading_pct,"
+      "max_loading_element,min_vm_pu,min_vm_bus,max_vm_pu,max_vm_bus,islanded_buses,lost_load_mw,separated_load_mw,"
+      "separated_gen_mw,ref_gen_mw,ref_pickup_mw\n";
+  for (std::size_t i = 0; i < r.records.size(); ++i) {
+    const auto& rec = r.records[i];
+    const auto& e = r.contingencies[i].element;
+    const bool solved = rec.outcome == Outcome::Solved;
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", i + 1, kind_name(net, e),
+                       csv_field(element_label(net, e)), to_string(rec.outcome), rec.iterations,
+                       num(rec.max_mismatch_mva), rec.overloads, rec.undervoltages, rec.overvoltages,
+                       num(rec.max_loading_pct),
+                       rec.max_loading_monitor >= 0 ? csv_field(ca.monitor_label(rec.max_loading_monitor)) : "",
+                       num(rec.min_vm_pu), rec.min_vm_bus.valid() ? fmt::format("{}", net.bus(rec.min_vm_bus).id) : "",
+                       num(rec.max_vm_pu), rec.max_vm_bus.valid() ? fmt::format("{}", net.bus(rec.max_vm_bus).id) : "",
+                       rec.islanded_buses, num(rec.lost_load_mw), num(rec.separated_load_mw),
+                       num(rec.separated_gen_mw), solved ? num(rec.ref_gen_mw) : "",
+                       solved ? num(rec.ref_pickup_mw) : "");
+  }
+  return out;
+}
+
+std::string n1_overloads_csv(const ContingencyAnalysis& ca, const ContingencyResults& r) {
+  std::string out = "contingency,outage,element,loading_pct,base_loading_pct,flow_mva,rating_mva\n";
+  for (const auto& o : r.overloads)
+    out += fmt::format("{},{},{},{},{},{},{}\n", o.contingency + 1, csv_field(outage_name(ca, r, o.contingency)),
+                       csv_field(ca.monitor_label(o.monitor)), num(o.loading_pct), num(o.base_loading_pct),
+                       num(o.flow_mva), num(o.rating_mva));
+  return out;
+}
+
+std::string n1_voltage_csv(const ContingencyAnalysis& ca, const ContingencyResults& r) {
+  std::string out = "contingency,outage,bus,vm_pu,base_vm_pu,vmin_pu,vmax_pu\n";
+  for (const auto& v : r.voltage_violations)
+    out += fmt::format("{},{},{},{},{},{},{}\n", v.contingency + 1, csv_field(outage_name(ca, r, v.contingency)),
+                       ca.network().bus(v.bus).id, num(v.vm_pu), num(v.base_vm_pu), num(v.vmin_pu), num(v.vmax_pu));
+  return out;
+}
+
+std::string n1_islanding_csv(const ContingencyAnalysis& ca, const ContingencyResults& r) {
+  std::string out = "contingency,outage,bus,load_mw,with_generation\n";
+  for (const auto& b : r.islanded)
+    out += fmt::format("{},{},{},{},{}\n", b.contingency + 1, csv_field(outage_name(ca, r, b.contingency)),
+                       ca.network().bus(b.bus).id, num(b.load_mw), b.with_generation ? 1 : 0);
+  return out;
+}
+
+std::string n1_element_worst_csv(const ContingencyAnalysis& ca, const ContingencyResults& r) {
+  std::string out = "element,base_loading_pct,worst_loading_pct,contingency,outage\n";
+  for (std::size_t k = 0; k < r.monitor_worst.size(); ++k) {
+    const auto& w = r.monitor_worst[k];
+    if (w.contingency < 0) continue;
+    const auto m = static_cast<std::int32_t>(k);
+    out += fmt::format("{},{},{},{},{}\n", csv_field(ca.monitor_label(m)), num(ca.base_loading_pct(m)),
+                       num(w.loading_pct), w.contingency + 1, csv_field(outage_name(ca, r, w.contingency)));
+  }
+  return out;
+}
+
+std::string n1_bus_worst_csv(const ContingencyAnalysis& ca, const ContingencyResults& r) {
+  const auto& net = ca.network();
+  std::string out = "bus,base_vm_pu,min_vm_pu,min_outage,max_vm_pu,max_outage\n";
+  for (std::size_t i = 0; i < r.bus_worst.size(); ++i) {
+    const auto& w = r.bus_worst[i];
+    if (w.min_contingency < 0) continue;
+    out += fmt::format("{},{},{},{},{},{}\n", net.buses[i].id, num(ca.base().buses[i].vm_pu), num(w.min_vm_pu),
+                       csv_field(outage_name(ca, r, w.min_contingency)), num(w.max_vm_pu),
+                       csv_field(outage_name(ca, r, w.max_contingency)));
+  }
+  return out;
+}
+
+const std::vector<std::string>& n1_output_files() {
+  static const std::vector<std::string> files = {"contingencies.csv", "overloads.csv",  "voltage_violations.csv",
+                                                 "islanding.csv",     "element_worst.csv", "bus_worst.csv",
+                                                 "summary.json"};
+  return files;
+}
+
+void write_n1_outputs(const std::string& dir, const ContingencyAnalysis& ca, const ContingencyResults& r,
+                      std::size_t top_n) {
+  io::ensure_directory(dir);
+  io::write_file_atomic(dir + "/contingencies.csv", n1_contingencies_csv(ca, r));
+  io::write_file_atomic(dir + "/overloads.csv", n1_overloads_csv(ca, r));
+  io::write_file_atomic(dir + "/voltage_violations.csv", n1_voltage_csv(ca, r));
+  io::write_file_atomic(dir + "/islanding.csv", n1_islanding_csv(ca, r));
+  io::write_file_atomic(dir + "/element_worst.csv", n1_element_worst_csv(ca, r));
+  io::write_file_atomic(dir + "/bus_worst.csv", n1_bus_worst_csv(ca, r));
+  io::write_file_atomic(dir + "/summary.json", n1_json(ca, r, top_n).dump(2) + "\n");
+}
+
+}  // namespace lsflow::study

@@ -1,0 +1,58 @@
+#pragma once
+// N-1 results as a person reads them (text), and as files (`lsflow n1 --out DIR`):
+//
+//   contingencies.csv        one row per contingency, in list order: outcome, iterations, checks,
+//                            islanding, reference-unit pickup
+//   overloads.csv            contingency, element, loading_pct (limit: summary), base_loading_pct, …
+//   voltage_violations.csv   contingency, bus, vm_pu, base_vm_pu, band
+//   islanding.csv            contingency, bus cut off from the reference, its load, whether its part
+//                            has generation
+//   element_worst.csv        per monitored element: base loading and the worst post-contingency
+//                            loading with the contingency that causes it
+//   bus_worst.csv            per bus: base voltage and the lowest / highest post-contingency voltage
+//   summary.json             counts, limits, method notes, rankings (written last: its presence says
+//                            the others are whole)
+//
+// Ranking of contingencies (worst first): not converged or no supply; then load lost; then the largest
+// loading above the limit; then the largest distance outside a voltage band; list order breaks ties.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "study/contingency.hpp"
+
+namespace lsflow::study {
+
+// Contingency indices, worst first (see above); secure contingencies last.
+[[nodiscard]] std::vector<std::int32_t> rank_contingencies(const ContingencyAnalysis& ca, const ContingencyResults& r);
+
+// Disjoint: secure + islanding_only + with_violations + not_converged + no_supply + not_run = total.
+// `split` counts every solved outage that split the grid (with or without violations).
+struct N1Counts {
+  std::size_t total = 0, secure = 0, islanding_only = 0, with_violations = 0, not_converged = 0, no_supply = 0,
+              not_run = 0, split = 0;
+  double lost_load_mw_max = 0.0;
+};
+[[nodiscard]] N1Counts count_outcomes(const ContingencyResults& r);
+
+[[nodiscard]] std::string n1_text(const ContingencyAnalysis& ca, const ContingencyResults& r, std::size_t top_n);
+[[nodiscard]] nlohmann::json n1_json(const ContingencyAnalysis& ca, const ContingencyResults& r, std::size_t top_n);
+
+[[nodiscard]] std::string n1_contingencies_csv(const ContingencyAnalysis& ca, const ContingencyResults& r);
+[[nodiscard]] std::string n1_overloads_csv(const ContingencyAnalysis& ca, const ContingencyResults& r);
+[[nodiscard]] std::string n1_voltage_csv(const ContingencyAnalysis& ca, const ContingencyResults& r);
+[[nodiscard]] std::string n1_islanding_csv(const ContingencyAnalysis& ca, const ContingencyResults& r);
+[[nodiscard]] std::string n1_element_worst_csv(const ContingencyAnalysis& ca, const ContingencyResults& r);
+[[nodiscard]] std::string n1_bus_worst_csv(const ContingencyAnalysis& ca, const ContingencyResults& r);
+
+// The files above, written atomically into `dir` (created if needed), summary.json last.
+void write_n1_outputs(const std::string& dir, const ContingencyAnalysis& ca, const ContingencyResults& r,
+                      std::size_t top_n);
+// Their names, for removing an earlier run's results.
+[[nodiscard]] const std::vector<std::string>& n1_output_files();
+
+[[nodiscard]] std::string_view to_string(Outcome o);
+
+}  // namespace lsflow::study
