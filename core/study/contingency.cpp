@@ -106,6 +106,7 @@ struct ContingencyAnalysis::Worker {
   // Scratch for split outages, sized to the largest island.
   std::vector<std::int32_t> mark, queue;
   std::vector<std::uint8_t> branch_off, bus_off, gen_off, part_has_gen;
+  std::vector<double> part_load;
   std::vector<std::int32_t> cut;        // buses cut off from the reference
   std::vector<cplx> v_full;
   // Outputs of the current run.
@@ -744,22 +745,42 @@ void ContingencyAnalysis::run_contingency(const Contingency& c, std::int32_t ind
       }
     }
   };
-  for (auto r : d.ref_buses)
-    if (w.mark[static_cast<std::size_t>(r)] == 0) flood(r, 1);
-  // Cut-off parts: label ≥ 2; whether each has generation.
-  w.cut.clear();
-  w.part_has_gen.assign(2, 0);
-  std::int32_t next_label = 2;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (w.mark[i] != 0) continue;
+  // Label every part (1, 2, …), the reference's first. The part that survives is the one with generation
+  // that carries the most load (the reference's on a tie): usually the reference's, but not when the
+  // reference unit itself is what got cut off (a generator transformer). Its new reference is then the
+  // first PV bus, as MATPOWER's bustypes and a fresh solve would choose it.
+  w.part_load.assign(1, 0.0);
+  w.part_has_gen.assign(1, 0);
+  std::int32_t next_label = 1;
+  auto new_part = [&](std::size_t i) {
     flood(static_cast<std::int32_t>(i), next_label++);
+    w.part_load.push_back(0.0);
     w.part_has_gen.push_back(0);
+  };
+  for (auto r : d.ref_buses)
+    if (w.mark[static_cast<std::size_t>(r)] == 0) new_part(static_cast<std::size_t>(r));
+  for (std::size_t i = 0; i < n; ++i)
+    if (w.mark[i] == 0) new_part(i);
+  for (std::size_t i = 0; i < n; ++i) w.part_load[static_cast<std::size_t>(w.mark[i])] += d.load_mw[i];
+  for (const auto& g : m.gens) w.part_has_gen[static_cast<std::size_t>(w.mark[static_cast<std::size_t>(g.bus)])] = 1;
+  std::int32_t main = 1;
+  for (std::int32_t p = 2; p < next_label; ++p) {
+    const auto pu = static_cast<std::size_t>(p);
+    if (w.part_has_gen[pu] && (!w.part_has_gen[static_cast<std::size_t>(main)] ||
+                               w.part_load[pu] > w.part_load[static_cast<std::size_t>(main)]))
+      main = p;
   }
-  for (std::size_t g = 0; g < m.gens.size(); ++g) {
-    const auto part = static_cast<std::size_t>(w.mark[static_cast<std::size_t>(m.gens[g].bus)]);
-    w.part_has_gen[part] = 1;
-    w.gen_off[g] = part != 1;
+  if (main != 1) {   // relabel so that the surviving part is 1
+    for (std::size_t i = 0; i < n; ++i)
+      if (w.mark[i] == 1) w.mark[i] = main;
+      else if (w.mark[i] == main) w.mark[i] = 1;
+    std::swap(w.part_has_gen[1], w.part_has_gen[static_cast<std::size_t>(main)]);
+    std::swap(w.part_load[1], w.part_load[static_cast<std::size_t>(main)]);
   }
+  bool refs_kept = true;
+  for (auto r : d.ref_buses) refs_kept = refs_kept && w.mark[static_cast<std::size_t>(r)] == 1;
+  w.cut.clear();
+  for (std::size_t g = 0; g < m.gens.size(); ++g) w.gen_off[g] = w.mark[static_cast<std::size_t>(m.gens[g].bus)] != 1;
   for (std::size_t i = 0; i < n; ++i) {
     w.bus_off[i] = w.mark[i] != 1;
     if (w.mark[i] == 1) continue;
@@ -779,7 +800,7 @@ void ContingencyAnalysis::run_contingency(const Contingency& c, std::int32_t ind
   }
 
   // A small cut-off part: the base factorisation with its rows replaced (OutageSolver).
-  const auto& sol = solver->solve(out, {}, w.cut);
+  const auto& sol = refs_kept ? solver->solve(out, {}, w.cut) : solver::OutageSolution{.needs_reduced_solve = true};
   if (!sol.needs_reduced_solve) {
     take_solution(sol);
     if (!sol.converged) {

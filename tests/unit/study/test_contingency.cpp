@@ -1,124 +1,410 @@
+// N-1 contingency analysis (core/study/contingency.hpp).
+//
+// The central check: for a handful of branch and generator outages, the engine's post-contingency state
+// (OutageSolver from the base case: base factorisation + low-rank correction, Broyden, Newton fallback,
+// new pattern when a bus loses its last unit, split outages) equals a fresh report::solve_network of the
+// network with that element out of service. Both are solved to 1e-10 pu here so that the comparison at
+// 1e-9 pu means something: at the default 1e-8 pu, two valid solutions may differ by about 1e-8.
+// Then: islanding reported with the right buses and load, the large-split path (a part too big for the
+// low-rank correction), a genuinely non-converging contingency and a loss of all generation, results
+// independent of the thread count, Ctrl-C, and the CLI's files.
 #include <catch2/catch.hpp>
+
+#include <atomic>
+#include <cmath>
 #include <cstdio>
-#include <chrono>
-#include <ctime>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
 #include "io/matpower_reader.hpp"
 #include "report/network_solution.hpp"
 #include "study/contingency.hpp"
+#include "study/n1_report.hpp"
 #include "test_paths.hpp"
+
 using namespace lsflow;
+using study::ElementRef;
+using study::Outcome;
 
-TEST_CASE("scratch n1", "[.scratch]") {
-  for (std::string name : {"case30", "case118", "case300", "case9241pegase"}) {
-    auto net = io::read_matpower((test::shared_dir() / "cases" / (name + ".m")).string());
-    study::ContingencyOptions o; o.threads = 1;
-    study::ContingencyAnalysis a(net, study::default_contingency_limits(net), o);
-    auto list = a.all_contingencies();
-    auto t0 = std::chrono::steady_clock::now();
-    auto res = a.run(list);
-    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    int split = 0, nc = 0, newton = 0, pc = 0; long iters = 0;
-    for (auto& r : res.records) { split += r.islanding; nc += r.outcome != study::Outcome::Solved; newton += r.newton_iterations > 0; pc += r.pattern_changed; iters += r.iterations; }
-    std::printf("%s: %zu contingencies in %.3f s (%.0f/s), setup %.1f ms, islanding %d, not solved %d, newton %d, pattern %d, avg iters %.2f\n",
-                name.c_str(), list.size(), s, list.size() / s, a.setup_ms(), split, nc, newton, pc, double(iters) / list.size());
-    if (name == "case9241pegase") continue;
-    // accuracy vs fresh
-    double worst_v = 0, worst_f = 0; int compared = 0;
-    for (std::size_t i = 0; i < list.size(); ++i) {
-      if (res.records[i].outcome != study::Outcome::Solved || res.records[i].islanding) continue;
-      auto net2 = net;
-      auto& e = list[i].element;
-      if (e.kind == study::ElementRef::Kind::Branch) net2.branches[e.index].in_service = false;
-      else if (e.kind == study::ElementRef::Kind::Generator) net2.generators[e.index].in_service = false;
-      else continue;
-      report::NetworkSolution st;
-      a.solve_one(list[i], st);
-      report::SolveOptions so;
-      report::NetworkSolution fresh;
-      try { fresh = report::solve_network(net2, so); } catch (std::exception& ex) { std::printf("fresh failed %zu: %s\n", i, ex.what()); continue; }
-      if (!fresh.converged) { std::printf("fresh not converged %zu\n", i); continue; }
-      ++compared;
-      for (std::size_t b = 0; b < net.buses.size(); ++b) worst_v = std::max(worst_v, std::abs(st.buses[b].vm_pu - fresh.buses[b].vm_pu));
-      for (std::size_t k = 0; k < net.branches.size(); ++k) worst_f = std::max(worst_f, std::abs(st.branches[k].from.p_mw - fresh.branches[k].from.p_mw) / net.base_mva);
+namespace {
+
+constexpr double kTol = 1e-10;   // solver tolerance for the comparisons (pu)
+constexpr double kEq = 1e-9;     // agreement required (pu)
+
+model::Network shared_case(const std::string& name) {
+  return io::read_matpower((test::shared_dir() / "cases" / (name + ".m")).string());
+}
+
+study::ContingencyOptions tight(int threads = 1) {
+  study::ContingencyOptions o;
+  o.tol_pu = kTol;
+  o.threads = threads;
+  return o;
+}
+
+report::NetworkSolution fresh_solve(const model::Network& net) {
+  report::SolveOptions so;
+  so.pf.tol_pu = kTol;
+  return report::solve_network(net, so);
+}
+
+std::int32_t branch_named(const model::Network& net, const std::string& name) {
+  for (std::size_t k = 0; k < net.branches.size(); ++k)
+    if (net.branches[k].name == name) return static_cast<std::int32_t>(k);
+  FAIL("no branch " << name);
+  return -1;
+}
+
+// The engine's state for `c` against a fresh solve of `modified` (the network with c's element out):
+// every energised bus's voltage and every energised branch's flows, in per unit.
+void check_against_fresh(study::ContingencyAnalysis& ca, const study::Contingency& c, const model::Network& modified,
+                         bool angles = true) {
+  report::NetworkSolution st;
+  const auto rec = ca.solve_one(c, st);
+  INFO("outage " << study::element_label(ca.network(), c.element));
+  REQUIRE(rec.outcome == Outcome::Solved);
+  const auto fresh = fresh_solve(modified);
+  REQUIRE(fresh.converged);
+  const double base = modified.base_mva;
+  std::size_t energised = 0;
+  for (std::size_t b = 0; b < modified.buses.size(); ++b) {
+    INFO("bus " << modified.buses[b].id);
+    REQUIRE(st.buses[b].energised == fresh.buses[b].energised);
+    if (!fresh.buses[b].energised) continue;
+    ++energised;
+    CHECK(st.buses[b].vm_pu == Approx(fresh.buses[b].vm_pu).margin(kEq));
+    if (angles) CHECK(st.buses[b].va_deg * M_PI / 180 == Approx(fresh.buses[b].va_deg * M_PI / 180).margin(kEq));
+  }
+  CHECK(energised > 0);
+  for (std::size_t k = 0; k < modified.branches.size(); ++k) {
+    INFO("branch " << modified.branches[k].name);
+    REQUIRE(st.branches[k].energised == fresh.branches[k].energised);
+    CHECK(st.branches[k].from.p_mw / base == Approx(fresh.branches[k].from.p_mw / base).margin(kEq));
+    CHECK(st.branches[k].from.q_mvar / base == Approx(fresh.branches[k].from.q_mvar / base).margin(kEq));
+    CHECK(st.branches[k].to.p_mw / base == Approx(fresh.branches[k].to.p_mw / base).margin(kEq));
+    CHECK(st.branches[k].to.q_mvar / base == Approx(fresh.branches[k].to.q_mvar / base).margin(kEq));
+  }
+  for (std::size_t g = 0; g < modified.generators.size(); ++g) {
+    INFO("generator " << modified.generators[g].name);
+    CHECK(st.gens[g].p_mw / base == Approx(fresh.gens[g].p_mw / base).margin(kEq));
+    CHECK(st.gens[g].q_mvar / base == Approx(fresh.gens[g].q_mvar / base).margin(kEq));
+  }
+}
+
+// Two buses joined by a double circuit (x = 0.5 pu each), a reference generator at one end and a
+// unity-power-factor load at the other. The pair carries up to 1/(2·0.25) = 2 pu, one circuit 1 pu: at
+// 150 MW the base case solves, and losing a circuit leaves no solution at all.
+model::Network double_circuit(double load_mw) {
+  model::Network net;
+  net.name = "double-circuit";
+  model::Bus a;
+  a.id = 1;
+  a.name = "A";
+  a.base_kv = 110;
+  a.type = model::BusType::Ref;
+  model::Bus b = a;
+  b.id = 2;
+  b.name = "B";
+  b.type = model::BusType::PQ;
+  const BusIdx ia = net.add_bus(a), ib = net.add_bus(b);
+  for (int c = 1; c <= 2; ++c) {
+    model::Branch l;
+    l.name = "L" + std::to_string(c);
+    l.from = ia;
+    l.to = ib;
+    l.x_pu = 0.5;
+    l.rate_a_mva = 100;
+    net.branches.push_back(l);
+  }
+  model::Generator g;
+  g.name = "G";
+  g.bus = ia;
+  g.vg_pu = 1.0;
+  net.generators.push_back(g);
+  model::Load l;
+  l.name = "Load";
+  l.bus = ib;
+  l.p_mw = load_mw;
+  net.loads.push_back(l);
+  return net;
+}
+
+bool same(double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); }
+
+}  // namespace
+
+TEST_CASE("N-1 branch outages equal a fresh solve of the modified case (case30, case118)", "[study][n1]") {
+  LSFLOW_REQUIRE_SHARED();
+  for (const std::string name : {"case30", "case118"}) {
+    const auto net = shared_case(name);
+    study::ContingencyAnalysis ca(net, study::default_contingency_limits(net), tight());
+    const auto all = ca.all_contingencies(true, false, false);
+    // Six outages spread over the list, including transformers (off-nominal taps), none a bridge.
+    std::size_t checked = 0;
+    for (std::size_t i = 1; i < all.size() && checked < 6; i += all.size() / 7) {
+      auto c = all[i];
+      report::NetworkSolution probe;
+      while (ca.solve_one(c, probe).islanding) c = all[static_cast<std::size_t>(++i)];
+      auto modified = net;
+      modified.branches[static_cast<std::size_t>(c.element.index)].in_service = false;
+      check_against_fresh(ca, c, modified);
+      ++checked;
     }
-    std::printf("   compared %d: max |dVm| %.3g pu, max |dPf| %.3g pu\n", compared, worst_v, worst_f);
+    CHECK(checked == 6);
   }
 }
 
-TEST_CASE("scratch diag", "[.scratch]") {
-  std::string name = "case9241pegase";
-  auto net = io::read_matpower((test::shared_dir() / "cases" / (name + ".m")).string());
-  study::ContingencyOptions o; o.threads = 1;
-  study::ContingencyAnalysis a(net, study::default_contingency_limits(net), o);
-  auto all = a.all_contingencies(true, false, false);
-  std::vector<study::Contingency> list;
-  for (std::size_t i = 0; i < all.size(); i += 16) list.push_back(all[i]);
-  auto t0 = std::chrono::steady_clock::now();
-  std::clock_t c0 = std::clock();
-  auto res = a.run(list);
-  double cpu = double(std::clock() - c0) / CLOCKS_PER_SEC;
-  double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::printf("cpu %.2f s -> %.0f/cpu-s\n", cpu, list.size() / cpu);
-  int hist[40] = {}; int newton = 0, split = 0, nc = 0;
-  for (auto& r : res.records) {
-    if (r.pattern_changed) { ++split; continue; }
-    if (r.outcome != study::Outcome::Solved) ++nc;
-    if (r.newton_iterations > 0) { ++newton; continue; }
-    hist[std::min(r.iterations, 39)]++;
-  }
-  std::printf("%zu in %.2f s (%.0f/s): split %d newton %d notconv %d\nchord iters:", list.size(), s, list.size()/s, split, newton, nc);
-  for (int i = 0; i < 40; ++i) if (hist[i]) std::printf(" %d:%d", i, hist[i]);
-  std::printf("\n");
-  int shown = 0;
-  for (auto& r : res.records) if (r.newton_iterations > 0 && !r.pattern_changed && shown++ < 15)
-    std::printf("  newton: %s chord+newton %d newton %d conv %d mis %.3g\n", study::element_label(net, r.contingency.element).c_str(), r.iterations, r.newton_iterations, int(r.outcome == study::Outcome::Solved), r.max_mismatch_mva);
-}
+TEST_CASE("N-1 generator outages equal a fresh solve (bus turns PQ; unit among two keeps the pattern)", "[study][n1]") {
+  LSFLOW_REQUIRE_SHARED();
+  auto net = shared_case("case118");
+  // A second unit at bus 12 (a PV bus): the outage of one of the two keeps the bus PV, so the Jacobian
+  // pattern and the base factorisation are kept; the reference unit picks up its P.
+  std::size_t g12 = 0;
+  while (net.bus(net.generators[g12].bus).id != 12) ++g12;
+  auto twin = net.generators[g12];
+  twin.name = "twin@12";
+  twin.p_mw = 40.0;
+  net.generators[g12].p_mw -= 40.0;
+  net.generators.push_back(twin);
+  const auto twin_idx = static_cast<std::int32_t>(net.generators.size() - 1);
 
-TEST_CASE("scratch nc", "[.scratch]") {
-  auto net = io::read_matpower((test::shared_dir() / "cases" / "case300.m").string());
-  study::ContingencyAnalysis a(net, study::default_contingency_limits(net), {});
-  auto list = a.all_contingencies();
-  auto res = a.run(list);
-  int agree = 0, fresh_ok = 0, fresh_fb_ok = 0, n = 0;
-  for (std::size_t i = 0; i < list.size(); ++i) {
-    if (res.records[i].outcome != study::Outcome::NotConverged) continue;
-    ++n;
-    auto net2 = net;
-    auto& e = list[i].element;
-    if (e.kind == study::ElementRef::Kind::Branch) net2.branches[e.index].in_service = false;
-    else net2.generators[e.index].in_service = false;
-    report::SolveOptions so; so.pf.fallbacks = false;
-    bool ok1 = false, ok2 = false;
-    try { ok1 = report::solve_network(net2, so).converged; } catch (...) {}
-    so.pf.fallbacks = true;
-    try { ok2 = report::solve_network(net2, so).converged; } catch (...) {}
-    fresh_ok += ok1; fresh_fb_ok += ok2; agree += !ok1;
-    std::printf("%s: newton-only fresh %d, with fallbacks %d, steps %d newton %d\n", study::element_label(net, e).c_str(), ok1, ok2, res.records[i].iterations, res.records[i].newton_iterations);
-  }
-  std::printf("%d not converged; fresh Newton converges on %d, with fallbacks on %d\n", n, fresh_ok, fresh_fb_ok);
-}
-
-TEST_CASE("scratch acc", "[.scratch]") {
-  for (std::string name : {"case30", "case118"}) {
-  auto net = io::read_matpower((test::shared_dir() / "cases" / (name + ".m")).string());
-  study::ContingencyAnalysis a(net, study::default_contingency_limits(net), {});
-  auto list = a.all_contingencies();
-  for (std::size_t i = 0; i < list.size(); ++i) {
-    auto net2 = net;
-    auto& e = list[i].element;
-    if (e.kind == study::ElementRef::Kind::Branch) net2.branches[e.index].in_service = false;
-    else net2.generators[e.index].in_service = false;
+  study::ContingencyAnalysis ca(net, study::default_contingency_limits(net), tight());
+  {
+    auto modified = net;
+    modified.generators[static_cast<std::size_t>(twin_idx)].in_service = false;
+    check_against_fresh(ca, {{ElementRef::Kind::Generator, twin_idx}}, modified);
     report::NetworkSolution st;
-    auto rec = a.solve_one(list[i], st);
-    if (rec.outcome != study::Outcome::Solved || rec.islanding) continue;
-    report::SolveOptions so; so.pf.tol_pu = 1e-12;
-    report::NetworkSolution fresh;
-    try { fresh = report::solve_network(net2, so); } catch (...) { continue; }
-    double dv = 0;
-    for (std::size_t b = 0; b < net.buses.size(); ++b) dv = std::max(dv, std::abs(st.buses[b].vm_pu - fresh.buses[b].vm_pu));
-    double df = 0;
-    for (std::size_t k = 0; k < net.branches.size(); ++k) df = std::max(df, std::abs(st.branches[k].from.p_mw - fresh.branches[k].from.p_mw) / 100);
-    if (dv > 1e-9 || df > 2e-9) std::printf("%s %s: dv %.2g df %.2g steps %d newton %d mis %.2g pattern %d\n", name.c_str(), study::element_label(net, e).c_str(), dv, df, rec.iterations, rec.newton_iterations, rec.max_mismatch_mva / 100, rec.pattern_changed);
+    const auto rec = ca.solve_one({{ElementRef::Kind::Generator, twin_idx}}, st);
+    CHECK_FALSE(rec.pattern_changed);
+    CHECK(rec.newton_iterations == 0);   // base factorisation only
+    // The reference unit picks up the 40 MW plus the change in losses.
+    CHECK(rec.ref_pickup_mw > 40.0);
+    CHECK(rec.ref_pickup_mw < 45.0);
   }
+  {
+    // The only unit at bus 10 (450 MW): bus 10 becomes PQ, a new pattern.
+    std::size_t g10 = 0;
+    while (net.bus(net.generators[g10].bus).id != 10) ++g10;
+    auto modified = net;
+    modified.generators[g10].in_service = false;
+    check_against_fresh(ca, {{ElementRef::Kind::Generator, static_cast<std::int32_t>(g10)}}, modified);
+    report::NetworkSolution st;
+    const auto rec = ca.solve_one({{ElementRef::Kind::Generator, static_cast<std::int32_t>(g10)}}, st);
+    CHECK(rec.pattern_changed);
+    const auto fresh = fresh_solve(modified);
+    std::size_t ref = 0;
+    while (net.bus(net.generators[ref].bus).type != model::BusType::Ref) ++ref;
+    CHECK(rec.ref_gen_mw == Approx(fresh.gens[ref].p_mw).margin(1e-6));
+    CHECK(rec.ref_pickup_mw == Approx(fresh.gens[ref].p_mw - ca.base().gens[ref].p_mw).margin(1e-6));
   }
+}
+
+TEST_CASE("N-1 with default tolerance stays within the tolerance's reach of a fresh solve", "[study][n1]") {
+  LSFLOW_REQUIRE_SHARED();
+  const auto net = shared_case("case118");
+  study::ContingencyAnalysis ca(net, study::default_contingency_limits(net), {});
+  const auto c = ca.all_contingencies(true, false, false)[40];
+  report::NetworkSolution st;
+  REQUIRE(ca.solve_one(c, st).outcome == Outcome::Solved);
+  auto modified = net;
+  modified.branches[static_cast<std::size_t>(c.element.index)].in_service = false;
+  const auto fresh = report::solve_network(modified, {});
+  for (std::size_t b = 0; b < net.buses.size(); ++b) CHECK(st.buses[b].vm_pu == Approx(fresh.buses[b].vm_pu).margin(5e-8));
+}
+
+TEST_CASE("N-1 islanding: buses cut off, load lost, and the rest solved as a fresh solve", "[study][n1]") {
+  LSFLOW_REQUIRE_SHARED();
+  const auto net = shared_case("case118");
+  study::ContingencyAnalysis ca(net, study::default_contingency_limits(net), tight());
+  const auto all = ca.all_contingencies(true, false, false);
+  const auto res = ca.run(all);
+  auto index_of = [&](const std::string& name) {
+    const auto k = branch_named(net, name);
+    for (std::size_t i = 0; i < all.size(); ++i)
+      if (all[i].element.index == k) return static_cast<std::int32_t>(i);
+    return -1;
+  };
+  auto cut_off = [&](std::int32_t c) {
+    std::vector<ExtId> ids;
+    for (const auto& b : res.islanded)
+      if (b.contingency == c) ids.push_back(net.bus(b.bus).id);
+    return ids;
+  };
+  // 12-117: bus 117 (a 20 MW load, no generation) loses supply.
+  const auto c117 = index_of("12-117");
+  REQUIRE(c117 >= 0);
+  const auto& r117 = res.records[static_cast<std::size_t>(c117)];
+  CHECK(r117.outcome == Outcome::Solved);
+  CHECK(r117.islanding);
+  CHECK(r117.islanded_buses == 1);
+  CHECK(cut_off(c117) == std::vector<ExtId>{117});
+  CHECK(r117.lost_load_mw == Approx(20.0));
+  CHECK(r117.separated_gen_mw == 0.0);
+  // 8-9: buses 9 and 10 (the 450 MW unit at 10, no load) are cut off with their generation.
+  const auto c89 = index_of("8-9");
+  const auto& r89 = res.records[static_cast<std::size_t>(c89)];
+  CHECK(r89.islanding);
+  CHECK(cut_off(c89) == std::vector<ExtId>{9, 10});
+  CHECK(r89.lost_load_mw == 0.0);
+  CHECK(r89.separated_gen_mw == Approx(450.0));
+  CHECK(r89.ref_pickup_mw > 450.0);
+  // No other branch of case118 splits the grid but these nine.
+  std::size_t n_split = 0;
+  for (const auto& r : res.records) n_split += r.islanding;
+  CHECK(n_split == 9);
+
+  // The remaining grid as a fresh solve sees it: the branch out (117 then has no supply), and for 8-9
+  // also the unit at 10 (else the fresh build would refuse an island with generation but no reference).
+  {
+    auto modified = net;
+    modified.branches[static_cast<std::size_t>(branch_named(net, "12-117"))].in_service = false;
+    check_against_fresh(ca, all[static_cast<std::size_t>(c117)], modified);
+  }
+  {
+    auto modified = net;
+    modified.branches[static_cast<std::size_t>(branch_named(net, "8-9"))].in_service = false;
+    for (auto& g : modified.generators)
+      if (net.bus(g.bus).id == 10) g.in_service = false;
+    check_against_fresh(ca, all[static_cast<std::size_t>(c89)], modified);
+  }
+}
+
+TEST_CASE("N-1 split with a large cut-off part (solved on its own) equals a fresh solve", "[study][n1]") {
+  LSFLOW_REQUIRE_SHARED();
+  const auto net = shared_case("case300");
+  study::ContingencyAnalysis ca(net, study::default_contingency_limits(net), tight());
+  const study::Contingency c{{ElementRef::Kind::Branch, branch_named(net, "9001-9006")}};
+  report::NetworkSolution st;
+  const auto rec = ca.solve_one(c, st);
+  CHECK(rec.islanding);
+  CHECK(rec.islanded_buses == 18);   // more than the low-rank correction takes
+  CHECK(rec.newton_iterations > 0);
+  CHECK(rec.lost_load_mw == Approx(24.8).margin(0.05));
+  auto modified = net;
+  modified.branches[static_cast<std::size_t>(c.element.index)].in_service = false;
+  check_against_fresh(ca, c, modified);
+}
+
+TEST_CASE("N-1 reports a contingency that does not converge, and the loss of all generation", "[study][n1]") {
+  const auto net = double_circuit(150.0);
+  study::ContingencyAnalysis ca(net, study::default_contingency_limits(net), {});
+  const auto list = ca.all_contingencies();
+  REQUIRE(list.size() == 3);   // L1, L2, G
+  const auto res = ca.run(list);
+  for (int i = 0; i < 2; ++i) {
+    INFO("outage L" << i + 1);
+    CHECK(res.records[static_cast<std::size_t>(i)].outcome == Outcome::NotConverged);
+    CHECK_FALSE(res.records[static_cast<std::size_t>(i)].islanding);   // a parallel circuit is not a bridge
+  }
+  CHECK(res.records[2].outcome == Outcome::NoSupply);
+  CHECK(res.records[2].lost_load_mw == Approx(150.0));
+  const auto counts = study::count_outcomes(res);
+  CHECK(counts.secure == 0);
+  CHECK(counts.not_converged == 2);
+  CHECK(counts.no_supply == 1);
+  const auto text = study::n1_text(ca, res, 10);
+  CHECK_THAT(text, Catch::Matchers::Contains("did NOT converge") && Catch::Matchers::Contains("L1"));
+  const auto order = study::rank_contingencies(ca, res);
+  CHECK(res.records[static_cast<std::size_t>(order[0])].outcome != Outcome::Solved);
+
+  // With a lighter load the same outages solve, and the surviving circuit's loading is checked.
+  const auto light = double_circuit(60.0);
+  study::ContingencyAnalysis ok(light, study::default_contingency_limits(light), {});
+  const auto r2 = ok.run(ok.all_contingencies(true, false, false));
+  CHECK(r2.records[0].outcome == Outcome::Solved);
+  CHECK(r2.records[0].max_loading_pct > 60.0);
+  CHECK(r2.records[0].overloads == 0);
+}
+
+TEST_CASE("N-1 results do not depend on the number of threads", "[study][n1]") {
+  LSFLOW_REQUIRE_SHARED();
+  for (const std::string name : {"case118", "case300"}) {
+    const auto net = shared_case(name);
+    study::ContingencyAnalysis ca(net, study::default_contingency_limits(net), {});
+    const auto list = ca.all_contingencies();
+    ca.set_threads(1);
+    const auto a = ca.run(list);
+    ca.set_threads(2);
+    const auto b = ca.run(list);
+    ca.set_threads(2);
+    const auto c = ca.run(list);   // a second parallel run, workers reused
+    REQUIRE(a.records.size() == b.records.size());
+    for (const auto* other : {&b, &c}) {
+      for (std::size_t i = 0; i < a.records.size(); ++i) {
+        const auto& x = a.records[i];
+        const auto& y = other->records[i];
+        INFO(name << " contingency " << i);
+        CHECK(x.contingency == y.contingency);
+        CHECK(x.outcome == y.outcome);
+        CHECK(x.iterations == y.iterations);
+        CHECK(same(x.max_loading_pct, y.max_loading_pct));
+        CHECK(same(x.min_vm_pu, y.min_vm_pu));
+        CHECK(same(x.max_vm_pu, y.max_vm_pu));
+        CHECK(same(x.ref_gen_mw, y.ref_gen_mw));
+        CHECK(x.islanded_buses == y.islanded_buses);
+      }
+      REQUIRE(a.voltage_violations.size() == other->voltage_violations.size());
+      for (std::size_t i = 0; i < a.voltage_violations.size(); ++i) {
+        CHECK(a.voltage_violations[i].contingency == other->voltage_violations[i].contingency);
+        CHECK(a.voltage_violations[i].bus == other->voltage_violations[i].bus);
+        CHECK(a.voltage_violations[i].vm_pu == other->voltage_violations[i].vm_pu);
+      }
+      CHECK(a.islanded.size() == other->islanded.size());
+      for (std::size_t i = 0; i < a.bus_worst.size(); ++i) {
+        CHECK(a.bus_worst[i].min_contingency == other->bus_worst[i].min_contingency);
+        CHECK(same(a.bus_worst[i].min_vm_pu, other->bus_worst[i].min_vm_pu));
+      }
+    }
+    CHECK(b.threads == 2);
+  }
+}
+
+TEST_CASE("N-1 stops when asked and marks the rest not run", "[study][n1]") {
+  LSFLOW_REQUIRE_SHARED();
+  const auto net = shared_case("case30");
+  study::ContingencyAnalysis ca(net, study::default_contingency_limits(net), {});
+  const auto list = ca.all_contingencies();
+  std::atomic<bool> stop{true};
+  std::atomic<std::size_t> done{0};
+  const auto res = ca.run(list, {&stop, &done});
+  CHECK(res.interrupted);
+  CHECK(done.load() == 0);
+  for (const auto& r : res.records) CHECK(r.outcome == Outcome::NotRun);
+  stop = false;
+  const auto full = ca.run(list, {&stop, &done});
+  CHECK_FALSE(full.interrupted);
+  CHECK(done.load() == list.size());
+  CHECK(study::count_outcomes(full).not_run == 0);
+}
+
+TEST_CASE("lsflow n1 writes its files only when it finishes, and rejects unknown names", "[study][n1][cli]") {
+  LSFLOW_REQUIRE_SHARED();
+  const auto dir = std::filesystem::temp_directory_path() / "lsflow_test_n1";
+  std::filesystem::remove_all(dir);
+  const std::string case30 = (test::shared_dir() / "cases" / "case30.m").string();
+  const std::string cmd = test::cli_path() + " n1 " + case30 + " --threads 2 --no-progress --out " + dir.string() +
+                          " > " + (dir.string() + ".txt") + " 2>&1";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  for (const auto& f : study::n1_output_files()) CHECK(std::filesystem::exists(dir / f));
+  std::ifstream in(dir / "summary.json");
+  const auto j = nlohmann::json::parse(in);
+  CHECK(j["contingencies"] == 47);   // 41 branches + 6 generators
+  CHECK(j["outcome"]["not_run"] == 0);
+  CHECK(j["limits"]["source"].get<std::string>().find("built-in") != std::string::npos);
+  std::ifstream csv(dir / "contingencies.csv");
+  std::string line;
+  std::size_t rows = 0;
+  while (std::getline(csv, line)) ++rows;
+  CHECK(rows == 48);
+
+  const std::string bad = test::cli_path() + " n1 " + case30 + " --contingencies nosuchline > /dev/null 2>&1";
+  const int rc = std::system(bad.c_str());
+  CHECK(WEXITSTATUS(rc) == 2);
+  std::filesystem::remove_all(dir);
+  std::filesystem::remove(dir.string() + ".txt");
 }

@@ -78,6 +78,7 @@ TEST_CASE("hosting: a radial line takes its rating plus the local load", "[hosti
   const auto st = study::hosting_capacity(net, lim, {far}, options(500.0, 5.0));
   REQUIRE(st.buses.size() == 1);
   const auto& r = st.buses[0];
+  INFO(r.failure);
   REQUIRE(r.evaluated);
   INFO("normal " << r.normal_mw << " MW, binding " << r.normal.text());
   // Within the bisection step below the true limit; losses (≈ 0.2 MW, 2 Mvar at full load) a little more.
@@ -109,6 +110,7 @@ TEST_CASE("hosting: a double circuit, normal vs N-1", "[hosting]") {
   const auto lim = study::default_contingency_limits(net);
   const auto st = study::hosting_capacity(net, lim, {*net.find_bus_by_name("Far")}, options(1000.0, 2.0));
   const auto& r = st.buses[0];
+  INFO(r.failure);
   REQUIRE(r.evaluated);
   INFO("normal " << r.normal_mw << " (" << r.normal.text() << "), N-1 " << r.n1_mw << " (" << r.n1.text() << ")");
   CHECK(r.normal_mw <= 220.0);
@@ -135,6 +137,7 @@ TEST_CASE("hosting: the voltage rise binds on a resistive feeder", "[hosting]") 
   const auto far = *net.find_bus_by_name("Far");
   const auto st = study::hosting_capacity(net, lim, {far}, options(500.0, 1.0));
   const auto& r = st.buses[0];
+  INFO(r.failure);
   REQUIRE(r.evaluated);
   CHECK(r.normal.kind == study::HostingViolation::Overvoltage);
   CHECK(r.normal.element == "Far");
@@ -178,6 +181,7 @@ TEST_CASE("hosting: violations already there do not bind unless worsened", "[hos
   lowv.loads[0].q_mvar = 30.0;   // 30 Mvar over x = 0.2 pu: ≈ 0.06 pu drop
   const auto st = study::hosting_capacity(lowv, lim, {far}, options(500.0, 2.0));
   const auto& r = st.buses[0];
+  INFO(r.failure);
   REQUIRE(r.evaluated);
   REQUIRE(r.existing.size() == 1);
   CHECK_THAT(r.existing[0], Contains("Far at 0.9"));

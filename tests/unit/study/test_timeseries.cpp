@@ -1,8 +1,14 @@
 // Time series (core/study/timeseries.hpp): hours equal fresh solves of the same hour's network, the
 // accumulators on a hand-made profile, an hour that does not converge, column binding errors, Ctrl-C.
+#include <sys/wait.h>
+
 #include <cmath>
 #include <complex>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <numbers>
+#include <sstream>
 #include <string>
 
 #include <catch2/catch.hpp>
@@ -369,8 +375,15 @@ TEST_CASE("timeseries: two threads give the chain's statistics", "[timeseries][l
       CHECK(b.elements[e].hours_over == a.elements[e].hours_over);
     }
     for (std::size_t i = 0; i < a.buses.size(); ++i) {
-      CHECK(b.buses[i].min_hour == a.buses[i].min_hour);
+      if (a.buses[i].min_hour < 0) {   // not energised in this case
+        CHECK(b.buses[i].min_hour < 0);
+        continue;
+      }
+      INFO("bus " << l.net.buses[i].name << " " << a.buses[i].min_vm_pu << "…" << a.buses[i].max_vm_pu);
+      CHECK(b.buses[i].min_vm_pu == Approx(a.buses[i].min_vm_pu).epsilon(1e-9));
       CHECK(b.buses[i].hours_under == a.buses[i].hours_under);
+      // Where |V| moves at all (not a bus held at a set-point, whose minimum is every hour to rounding).
+      if (a.buses[i].max_vm_pu - a.buses[i].min_vm_pu > 1e-6) CHECK(b.buses[i].min_hour == a.buses[i].min_hour);
     }
     for (std::size_t k = 0; k < 600; ++k) CHECK(b.hourly[k].losses_mw == Approx(a.hourly[k].losses_mw).epsilon(1e-9));
   }
@@ -391,4 +404,91 @@ TEST_CASE("timeseries: hour labels", "[timeseries]") {
   CHECK(study::hour_label(8759) == "Dec 31 23:00");
   CHECK(study::hour_label(59 * 24, true) == "Feb 29 00:00");
   CHECK(study::hour_label(8760) == "y2 Jan  1 00:00");
+}
+
+namespace {
+namespace fs = std::filesystem;
+
+struct TempDir {
+  fs::path dir;
+  TempDir() {
+    std::string templ = (fs::temp_directory_path() / "lsflow_ts_XXXXXX").string();
+    dir = mkdtemp(templ.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  }
+  std::string write(const std::string& name, const std::string& text) const {
+    std::ofstream(dir / name) << text;
+    return (dir / name).string();
+  }
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+struct Cli {
+  int exit = -1;
+  std::string out, err;
+};
+
+Cli run_cli(const TempDir& t, const std::string& args) {
+  const auto out = t.dir / "stdout.txt", err = t.dir / "stderr.txt";
+  const std::string cmd = "\"" + test::cli_path() + "\" " + args + " >\"" + out.string() + "\" 2>\"" + err.string() + "\"";
+  const int rc = std::system(cmd.c_str());
+  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, slurp(out), slurp(err)};
+}
+}  // namespace
+
+TEST_CASE("lsflow timeseries and hosting: exit codes, file:line errors, --out files", "[timeseries][hosting][cli]") {
+  TempDir t;
+  const std::string scenario = (test::source_dir() / "networks" / "langson" / "scenarios" / "base-peak.yaml").string();
+  std::string prof = "# a day\nhour,load:*,solar:*,hydro:*\n";
+  for (int h = 0; h < 24; ++h) prof += std::to_string(h) + "," + std::to_string(0.5 + 0.02 * h) + ",0," + "0.4\n";
+  const auto good = t.write("day.csv", prof);
+  const auto bad = t.write("bad.csv", "hour,load:*\n0,0.5\n1,x\n");
+  const auto wrong_zone = t.write("zone.csv", "hour,load:Atlantis\n0,0.5\n");
+  const auto out = (t.dir / "out").string();
+
+  auto r = run_cli(t, "timeseries \"" + scenario + "\" --profiles \"" + good + "\" --out \"" + out + "\" --no-progress");
+  INFO(r.out << r.err);
+  CHECK(r.exit == 0);
+  CHECK_THAT(r.out, Contains("solved    24 of 24 hours"));
+  CHECK_THAT(r.out, Contains("VERDICT:"));
+  for (const char* f : {"timeseries_elements.csv", "timeseries_buses.csv", "timeseries_generators.csv",
+                        "timeseries_hourly.csv", "timeseries_taps.csv", "timeseries_summary.json"})
+    CHECK(fs::exists(fs::path(out) / f));
+  const auto hourly = slurp(fs::path(out) / "timeseries_hourly.csv");
+  CHECK(std::count(hourly.begin(), hourly.end(), '\n') == 25);
+  CHECK_THAT(slurp(fs::path(out) / "timeseries_summary.json"), Contains("\"hours_converged\": 24"));
+
+  r = run_cli(t, "timeseries \"" + scenario + "\" --profiles \"" + bad + "\" --no-progress");
+  CHECK(r.exit == 2);
+  CHECK_THAT(r.err, StartsWith(bad + ":3: column 2 'load:*': 'x' is not a number"));
+  r = run_cli(t, "timeseries \"" + scenario + "\" --profiles \"" + wrong_zone + "\" --no-progress");
+  CHECK(r.exit == 2);
+  CHECK_THAT(r.err, StartsWith(wrong_zone + ":1: column 2 'load:Atlantis': the network has no zone named 'Atlantis'"));
+  r = run_cli(t, "timeseries \"" + scenario + "\" --no-progress");
+  CHECK(r.exit == 2);
+  CHECK_THAT(r.err, Contains("needs --profiles FILE"));
+  r = run_cli(t, "timeseries \"" + scenario + "\" --profiles \"" + good + "\" --hours 5-30 --no-progress");
+  CHECK(r.exit == 2);
+  CHECK_THAT(r.err, Contains("the profile has hours 0-23, not 30"));
+
+  const auto hout = (t.dir / "hosting").string();
+  r = run_cli(t, "hosting \"" + scenario + "\" --buses TrangDinh110,BinhGia110 --voltage-min-kv 66 --out \"" + hout +
+                     "\" --no-progress");
+  CHECK(r.exit == 0);
+  CHECK_THAT(r.out, Contains("L110_DongDang_TrangDinh"));
+  CHECK(fs::exists(fs::path(hout) / "hosting.csv"));
+  CHECK(fs::exists(fs::path(hout) / "hosting.json"));
+  CHECK(std::count(r.out.begin(), r.out.end(), '\n') > 5);
+  r = run_cli(t, "hosting \"" + scenario + "\" --buses Nowhere110 --no-progress");
+  CHECK(r.exit == 2);
+  CHECK_THAT(r.err, Contains("no bus named or numbered 'Nowhere110'"));
 }
