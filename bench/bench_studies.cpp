@@ -23,6 +23,7 @@
 // s(h) × case P and the reference unit takes only the losses' change — scaling the load alone would leave
 // the slack to import or export a third of the system. Min/mean of s ≈ 0.43 / 0.69.
 #include <benchmark/benchmark.h>
+#include <fmt/format.h>
 
 #include <cmath>
 #include <filesystem>
@@ -30,8 +31,6 @@
 #include <memory>
 #include <numbers>
 #include <string>
-
-#include <fmt/format.h>
 
 #include "io/matpower_reader.hpp"
 #include "study/apply_scenario.hpp"
@@ -63,10 +62,12 @@ Prepared& langson(const std::string& scenario) {
   if (!p) {
     p = std::make_unique<Prepared>();
     try {
-      const auto s = study::read_scenario((source_dir() / "networks" / "langson" / "scenarios" / scenario).string());
+      const auto s =
+          study::read_scenario((source_dir() / "networks" / "langson" / "scenarios" / scenario).string());
       p->net = study::build_network(s);
       p->limits = study::contingency_limits(p->net, study::scenario_limits(s));
-      p->profiles = study::read_profiles((source_dir() / "networks" / "langson" / "profiles" / "langson-2021.csv").string());
+      p->profiles = study::read_profiles(
+          (source_dir() / "networks" / "langson" / "profiles" / "langson-2021.csv").string());
     } catch (const std::exception& e) {
       p->error = e.what();
     }
@@ -126,10 +127,12 @@ void run_year(benchmark::State& state, Prepared& p, bool per_hour, int threads =
   state.counters["not_converged"] = static_cast<double>(r.not_converged.size());
   state.counters["newton_per_h"] = static_cast<double>(r.newton_iterations) / hours;
   state.counters["chord_per_h"] = static_cast<double>(r.chord_iterations) / hours;
-  state.counters["hours_per_s"] = benchmark::Counter(hours * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["hours_per_s"] =
+      benchmark::Counter(hours * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
   if (per_hour)
     state.counters["us_per_hour"] =
-        benchmark::Counter(hours * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate | benchmark::Counter::kInvert) ;
+        benchmark::Counter(hours * static_cast<double>(state.iterations()),
+                           benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
 void BM_TimeSeriesYear(benchmark::State& state, const char* scenario) {
@@ -175,12 +178,17 @@ void BM_HostingLangSon(benchmark::State& state, const char* scenario, bool n1) {
 }  // namespace
 
 BENCHMARK_CAPTURE(BM_TimeSeriesYear, langson_base_peak, "base-peak.yaml")->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_TimeSeriesYear, langson_wind_1444_peak, "wind-1444-peak.yaml")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_TimeSeriesYear, langson_wind_1444_peak, "wind-1444-peak.yaml")
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_TimeSeriesYear, case118, "case118")->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_TimeSeriesYear2T, langson_base_peak, "base-peak.yaml")->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_TimeSeriesYear2T, langson_base_peak, "base-peak.yaml")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK_CAPTURE(BM_TimeSeriesYear2T, case118, "case118")->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_TimeSeriesHour, langson_base_peak, "base-peak.yaml")->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_TimeSeriesHour, case118, "case118")->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_HostingLangSon, base_peak_n1, "base-peak.yaml", true)->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_HostingLangSon, wind_1444_peak_n1, "wind-1444-peak.yaml", true)->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_HostingLangSon, base_peak_normal_only, "base-peak.yaml", false)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_HostingLangSon, wind_1444_peak_n1, "wind-1444-peak.yaml", true)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_HostingLangSon, base_peak_normal_only, "base-peak.yaml", false)
+    ->Unit(benchmark::kMillisecond);

@@ -1,5 +1,6 @@
 // lsflow hosting SCENARIO [--buses A,B,...] [--max-mw MW] [--step-mw MW] [--no-n1] [--vg PU]
-//                [--voltage-min-kv KV] [--out DIR] [--format text|json] [--threads N] [--tol PU] [--max-iter N]
+//                [--voltage-min-kv KV] [--out DIR] [--format text|json] [--threads N] [--tol PU] [--max-iter
+//                N]
 //                [--no-progress]
 //
 // For each candidate bus (default: every energised 110/220 kV bus that is not the reference), the largest
@@ -9,12 +10,12 @@
 //
 // Exit status: 0 done, 2 bad input or options, 3 no bus could be evaluated (the case does not solve),
 // 130 interrupted (Ctrl-C): then no result file is written and those of an earlier run in DIR are removed.
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <filesystem>
-#include <sstream>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "args.hpp"
 #include "commands.hpp"
@@ -70,7 +71,9 @@ std::string binding_text(const study::HostingLimit& l, bool at_max, bool same_as
 }
 
 nlohmann::json limit_json(const study::HostingLimit& l) {
-  nlohmann::json j = {{"kind", study::to_string(l.kind)}, {"element", l.element}, {"contingency", l.contingency},
+  nlohmann::json j = {{"kind", study::to_string(l.kind)},
+                      {"element", l.element},
+                      {"contingency", l.contingency},
                       {"violations", l.violations}};
   if (!std::isnan(l.value)) j["value"] = l.value;
   if (!std::isnan(l.limit)) j["limit"] = l.limit;
@@ -85,11 +88,13 @@ nlohmann::json study_json(const std::string& name, const std::string& file, cons
     json b = {{"bus", r.name}, {"zone", r.zone}, {"base_kv", r.base_kv}, {"evaluated", r.evaluated}};
     if (!r.failure.empty()) b["failure"] = r.failure;
     if (r.evaluated) {
-      b["normal"] = {{"mw", r.normal_mw}, {"at_search_limit", r.normal_at_max}, {"binding", limit_json(r.normal)}};
+      b["normal"] = {
+          {"mw", r.normal_mw}, {"at_search_limit", r.normal_at_max}, {"binding", limit_json(r.normal)}};
       if (st.options.n1)
         b["n1"] = {{"mw", r.n1_mw}, {"at_search_limit", r.n1_at_max}, {"binding", limit_json(r.n1)}};
     }
     b["existing_violations"] = r.existing;
+    b["contingencies_not_evaluated"] = r.skipped;
     b["solves"] = r.solves;
     b["n1_runs"] = r.n1_runs;
     b["elapsed_s"] = r.elapsed_s;
@@ -116,40 +121,48 @@ nlohmann::json study_json(const std::string& name, const std::string& file, cons
 std::string study_csv(const study::HostingStudy& st) {
   using report::csv_field;
   std::string s =
-      "bus,zone,base_kv,evaluated,normal_mw,normal_at_search_limit,normal_binding,normal_element,normal_value,"
-      "normal_limit,normal_first_failing_mw,n1_mw,n1_at_search_limit,n1_binding,n1_element,n1_contingency,n1_value,"
+      "bus,zone,base_kv,evaluated,normal_mw,normal_at_search_limit,normal_binding,normal_element,normal_"
+      "value,"
+      "normal_limit,normal_first_failing_mw,n1_mw,n1_at_search_limit,n1_binding,n1_element,n1_contingency,n1_"
+      "value,"
       "n1_limit,n1_first_failing_mw,existing_violations\n";
   auto num = [](double x) { return std::isnan(x) ? std::string() : fmt::format("{:.4f}", x); };
   for (const auto& r : st.buses) {
     std::string existing;
     for (std::size_t i = 0; i < r.existing.size(); ++i) existing += (i ? "; " : "") + r.existing[i];
-    s += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", csv_field(r.name), csv_field(r.zone),
-                     r.base_kv, r.evaluated ? 1 : 0, num(r.normal_mw), r.normal_at_max ? 1 : 0,
-                     study::to_string(r.normal.kind), csv_field(r.normal.element), num(r.normal.value),
-                     num(r.normal.limit), num(r.normal.at_mw), num(r.n1_mw), r.n1_at_max ? 1 : 0,
-                     st.options.n1 ? study::to_string(r.n1.kind) : "", csv_field(r.n1.element),
-                     csv_field(r.n1.contingency), num(r.n1.value), num(r.n1.limit), num(r.n1.at_mw), csv_field(existing));
+    s += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", csv_field(r.name),
+                     csv_field(r.zone), r.base_kv, r.evaluated ? 1 : 0, num(r.normal_mw),
+                     r.normal_at_max ? 1 : 0, study::to_string(r.normal.kind), csv_field(r.normal.element),
+                     num(r.normal.value), num(r.normal.limit), num(r.normal.at_mw), num(r.n1_mw),
+                     r.n1_at_max ? 1 : 0, st.options.n1 ? study::to_string(r.n1.kind) : "",
+                     csv_field(r.n1.element), csv_field(r.n1.contingency), num(r.n1.value), num(r.n1.limit),
+                     num(r.n1.at_mw), csv_field(existing));
   }
   return s;
 }
 
-std::string study_text(const std::string& name, const std::string& file, int year, const std::string& limits_text,
-                       const study::HostingStudy& st) {
+std::string study_text(const std::string& name, const std::string& file, int year,
+                       const std::string& limits_text, const study::HostingStudy& st) {
   const auto& o = st.options;
-  std::string s = fmt::format("lsflow hosting — {} '{}'{}\n  file      {}\n  limits    {}\n", year ? "scenario" : "case", name,
-                              year ? fmt::format(", study year {}", year) : "", file, limits_text);
-  s += fmt::format("  method    a wind unit {} added at each bus alone, the rest as the case has it (the reference unit "
-                   "takes the MW); bisection on its MW to {} MW, searched up to {} MW; violations present with 0 MW "
-                   "added bind only when worsened by > {} % of rating or > {} pu\n",
-                   o.vg_pu ? fmt::format("holding {:.3f} pu (PV, no Q limits)", *o.vg_pu) : std::string("at unity power factor"),
-                   o.step_mw, o.max_mw, o.existing_loading_margin_pct, o.existing_voltage_margin_pu);
+  std::string s =
+      fmt::format("lsflow hosting — {} '{}'{}\n  file      {}\n  limits    {}\n", year ? "scenario" : "case",
+                  name, year ? fmt::format(", study year {}", year) : "", file, limits_text);
+  s += fmt::format(
+      "  method    a wind unit {} added at each bus alone, the rest as the case has it (the reference unit "
+      "takes the MW); bisection on its MW to {} MW, searched up to {} MW; violations present with 0 MW "
+      "added bind only when worsened by > {} % of rating or > {} pu\n",
+      o.vg_pu ? fmt::format("holding {:.3f} pu (PV, no Q limits)", *o.vg_pu)
+              : std::string("at unity power factor"),
+      o.step_mw, o.max_mw, o.existing_loading_margin_pct, o.existing_voltage_margin_pu);
   s += o.voltage_min_kv > 0.0
-           ? fmt::format("  voltages  checked at buses of {} kV and above only (--voltage-min-kv)\n", o.voltage_min_kv)
+           ? fmt::format("  voltages  checked at buses of {} kV and above only (--voltage-min-kv)\n",
+                         o.voltage_min_kv)
            : std::string("  voltages  checked at every bus with a band\n");
   if (o.n1)
-    s += fmt::format("  N-1       normal operation and every one of {} contingencies (lines, transformers, generators but "
-                     "the grid equivalent) against the N-1 limits; taps held\n",
-                     st.contingencies);
+    s += fmt::format(
+        "  N-1       normal operation and every one of {} contingencies (lines, transformers, generators but "
+        "the grid equivalent) against the N-1 limits; taps held\n",
+        st.contingencies);
   std::size_t evaluated = 0;
   for (const auto& r : st.buses) evaluated += r.evaluated;
   s += fmt::format("  done      {} of {} buses in {:.2f} s\n\n", evaluated, st.buses.size(), st.elapsed_s);
@@ -166,12 +179,14 @@ std::string study_text(const std::string& name, const std::string& file, int yea
   }
   for (const auto& r : st.buses) {
     if (!r.evaluated) {
-      std::vector<std::string> row = {r.name, fixed(r.base_kv, 0), r.zone, "—", r.failure.empty() ? "not run" : r.failure};
+      std::vector<std::string> row = {r.name, fixed(r.base_kv, 0), r.zone, "—",
+                                      r.failure.empty() ? "not run" : r.failure};
       if (o.n1) row.insert(row.end(), {"—", ""});
       t.add_row(row);
       continue;
     }
-    std::vector<std::string> row = {r.name, fixed(r.base_kv, 0), r.zone, mw_text(r.normal_mw, r.normal_at_max),
+    std::vector<std::string> row = {r.name, fixed(r.base_kv, 0), r.zone,
+                                    mw_text(r.normal_mw, r.normal_at_max),
                                     binding_text(r.normal, r.normal_at_max, false)};
     if (o.n1) {
       const bool same = r.n1.contingency.empty() && r.n1.kind != study::HostingViolation::None;
@@ -181,9 +196,17 @@ std::string study_text(const std::string& name, const std::string& file, int yea
     t.add_row(row);
   }
   s += t.render();
-  s += fmt::format("  The MW are the largest added MW verified to pass; the first failure found lies at most {} MW "
-                   "above (the binding element is the worst violation there).\n",
-                   o.step_mw);
+  s += fmt::format(
+      "  The MW are the largest added MW verified to pass; the first failure found lies at most {} MW "
+      "above (the binding element is the worst violation there).\n",
+      o.step_mw);
+  for (const auto& r : st.buses) {
+    if (r.skipped.empty()) continue;
+    std::string list;
+    for (std::size_t i = 0; i < r.skipped.size(); ++i) list += (i ? "; " : "") + r.skipped[i];
+    s += fmt::format("  WARNING {}: contingencies the N-1 engine could not evaluate, left out: {}\n", r.name,
+                     list);
+  }
   bool any = false;
   for (const auto& r : st.buses) {
     if (r.existing.empty()) continue;
@@ -201,10 +224,11 @@ std::string study_text(const std::string& name, const std::string& file, int yea
 
 int cmd_hosting(const std::vector<std::string>& argv) {
   const Args args(argv, {"--no-n1", "--no-progress"},
-                  {"--buses", "--max-mw", "--step-mw", "--vg", "--voltage-min-kv", "--out", "--format", "--threads", "--tol",
-                   "--max-iter"});
+                  {"--buses", "--max-mw", "--step-mw", "--vg", "--voltage-min-kv", "--out", "--format",
+                   "--threads", "--tol", "--max-iter"});
   if (args.positional().size() != 1)
-    throw UsageError("hosting needs exactly one scenario (or MATPOWER case): lsflow hosting SCENARIO [options]");
+    throw UsageError(
+        "hosting needs exactly one scenario (or MATPOWER case): lsflow hosting SCENARIO [options]");
   const std::string format = output_format(args);
   study::HostingOptions opt;
   opt.max_mw = args.number("--max-mw", 1000.0, 1.0, 1e6);
@@ -233,15 +257,19 @@ int cmd_hosting(const std::vector<std::string>& argv) {
     const study::Scenario sc = study::read_scenario(path);
     study::ApplySummary summary;
     net = study::build_network(sc, summary);
-    for (const auto& w : summary.warnings) std::fprintf(stderr, "%s\n", fmt::format("warning: {}: {}", path, w).c_str());
+    for (const auto& w : summary.warnings)
+      std::fprintf(stderr, "%s\n", fmt::format("warning: {}: {}", path, w).c_str());
     limits = study::contingency_limits(net, study::scenario_limits(sc));
-    limits_text = fmt::format("{}; loading limit {} % normal, {} % N-1", limits.source, limits.loading_normal_pct,
-                              limits.loading_n1_pct);
+    limits_text = fmt::format("{}; loading limit {} % normal, {} % N-1", limits.source,
+                              limits.loading_normal_pct, limits.loading_n1_pct);
     name = sc.name;
     year = sc.study_year.value_or(0);
   }
-  const std::vector<BusIdx> buses = args.value("--buses") ? parse_buses(net, *args.value("--buses")) : study::hosting_candidates(net);
-  if (buses.empty()) throw InputError(SourceLoc{path, 0}, "no candidate bus: no energised 110/220 kV bus other than the reference");
+  const std::vector<BusIdx> buses =
+      args.value("--buses") ? parse_buses(net, *args.value("--buses")) : study::hosting_candidates(net);
+  if (buses.empty())
+    throw InputError(SourceLoc{path, 0},
+                     "no candidate bus: no energised 110/220 kV bus other than the reference");
 
   study::InterruptFlag stop;
   study::HostingStudy st;

@@ -13,10 +13,10 @@
 // Exit status: 0 done (also with violations or hours that did not converge: the report lists them),
 // 2 bad input or options, 3 not a single hour converged, 130 interrupted (Ctrl-C) — then no result file
 // is written and the results an earlier run left in DIR are removed.
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <filesystem>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "args.hpp"
@@ -41,9 +41,9 @@ using report::fixed;
 using report::TextTable;
 
 const std::vector<std::string>& timeseries_files() {
-  static const std::vector<std::string> files = {"timeseries_elements.csv", "timeseries_buses.csv",
+  static const std::vector<std::string> files = {"timeseries_elements.csv",   "timeseries_buses.csv",
                                                  "timeseries_generators.csv", "timeseries_hourly.csv",
-                                                 "timeseries_taps.csv", "timeseries_summary.json"};
+                                                 "timeseries_taps.csv",       "timeseries_summary.json"};
   return files;
 }
 
@@ -71,18 +71,21 @@ Case load_case(const std::string& path) {
   const study::Scenario s = study::read_scenario(path);
   study::ApplySummary summary;
   c.net = study::build_network(s, summary);
-  for (const auto& w : summary.warnings) std::fprintf(stderr, "%s\n", fmt::format("warning: {}: {}", path, w).c_str());
+  for (const auto& w : summary.warnings)
+    std::fprintf(stderr, "%s\n", fmt::format("warning: {}: {}", path, w).c_str());
   const study::Limits limits = study::scenario_limits(s);
   c.limits = study::contingency_limits(c.net, limits);
-  c.limits_text = fmt::format("{}; loading limit {} % of rating", c.limits.source, c.limits.loading_normal_pct);
+  c.limits_text =
+      fmt::format("{}; loading limit {} % of rating", c.limits.source, c.limits.loading_normal_pct);
   // Load columns are per unit of the scenario's load: a scenario that already scales its load to a
   // light-load level gets scaled twice.
   bool scaled = s.load.level_pct.is_set() && s.load.level_pct.value_or(100.0) != 100.0;
   for (const auto& [cat, v] : s.load.level_by_category_pct) scaled = scaled || v.value_or(100.0) != 100.0;
   if (scaled)
-    c.notes.push_back(fmt::format("the scenario sets a load level other than 100 % ({}): the profile's load columns "
-                                  "multiply that level again; the shipped profiles are made for a peak scenario",
-                                  s.load.level_pct.loc.str().empty() ? s.source_file : s.load.level_pct.loc.str()));
+    c.notes.push_back(
+        fmt::format("the scenario sets a load level other than 100 % ({}): the profile's load columns "
+                    "multiply that level again; the shipped profiles are made for a peak scenario",
+                    s.load.level_pct.loc.str().empty() ? s.source_file : s.load.level_pct.loc.str()));
   c.name = s.name;
   c.description = s.description;
   c.study_year = s.study_year.value_or(0);
@@ -112,7 +115,8 @@ std::string bus_name(const model::Network& net, std::size_t i) {
 }
 
 double mean_loading(const study::ElementStats& s, std::size_t hours) {
-  return std::isnan(s.max_loading_pct) || hours == 0 ? report::kNaN : s.sum_loading_pct / static_cast<double>(hours);
+  return std::isnan(s.max_loading_pct) || hours == 0 ? report::kNaN
+                                                     : s.sum_loading_pct / static_cast<double>(hours);
 }
 
 std::string when(std::int32_t hour, bool leap) {
@@ -132,7 +136,8 @@ std::array<double, 6> installed_by_kind(const model::Network& net, const study::
 
 // ---- text
 
-std::string render_text(const Case& c, const study::TimeSeries& ts, const study::TimeSeriesResult& r, std::size_t top) {
+std::string render_text(const Case& c, const study::TimeSeries& ts, const study::TimeSeriesResult& r,
+                        std::size_t top) {
   const auto& net = c.net;
   const auto& prof = ts.profiles();
   const bool leap = prof.hours == 8784;
@@ -142,45 +147,52 @@ std::string render_text(const Case& c, const study::TimeSeries& ts, const study:
                    c.study_year ? fmt::format(", study year {}", c.study_year) : "");
   s += fmt::format("  file      {}\n", c.file);
   if (!c.description.empty()) s += fmt::format("  about     {}\n", c.description);
-  s += fmt::format("  network   {}: {} buses, {} branches, {} three-winding transformers, {} generators, {} loads\n",
-                   net.name, net.buses.size(), net.branches.size(), net.transformers3w.size(), net.generators.size(),
-                   net.loads.size());
+  s += fmt::format(
+      "  network   {}: {} buses, {} branches, {} three-winding transformers, {} generators, {} loads\n",
+      net.name, net.buses.size(), net.branches.size(), net.transformers3w.size(), net.generators.size(),
+      net.loads.size());
   s += fmt::format("  limits    {}\n", c.limits_text);
-  s += fmt::format("  profiles  {}: {} hours{}, {} columns\n", prof.source_file, prof.hours,
-                   prof.hours == 8760 || prof.hours == 8784 ? "" : " (not a year: energies are over these hours)",
-                   prof.columns.size());
+  s += fmt::format(
+      "  profiles  {}: {} hours{}, {} columns\n", prof.source_file, prof.hours,
+      prof.hours == 8760 || prof.hours == 8784 ? "" : " (not a year: energies are over these hours)",
+      prof.columns.size());
   for (const auto& u : ts.column_use()) {
     const auto& col = prof.columns[u.column];
     if (u.loads + u.generators == 0) continue;
     s += fmt::format("    {:<22} {:>3} {:<10} {:>8.1f} MW {}   mean {:.3f}, max {:.3f}\n", col.name,
-                     u.loads + u.generators, u.loads ? (u.loads == 1 ? "load" : "loads") : (u.generators == 1 ? "unit" : "units"),
+                     u.loads + u.generators,
+                     u.loads ? (u.loads == 1 ? "load" : "loads") : (u.generators == 1 ? "unit" : "units"),
                      u.base_mw, u.loads ? "load " : "inst.", prof.mean(u.column), prof.max(u.column));
   }
   for (const auto& n : ts.notes()) s += fmt::format("    note: {}\n", n);
   for (const auto& n : c.notes) s += fmt::format("    WARNING: {}\n", n);
   const double per_hour_us = r.hours_run ? 1e6 * r.elapsed_s / static_cast<double>(r.hours_run) : 0.0;
-  s += fmt::format("  solved    {} of {} hours in {:.3f} s ({:.0f} µs per hour; setup {:.1f} ms{}): {} Newton iterations, "
-                   "{} chord steps, {} restart{}\n",
-                   hc, r.hours_run, r.elapsed_s, per_hour_us, r.setup_ms,
-                   r.threads > 1 ? fmt::format("; {} chunks side by side, {} lead-in hours", r.threads, r.lead_in_hours) : "",
-                   r.newton_iterations, r.chord_iterations, r.restarts, r.restarts == 1 ? "" : "s");
+  s += fmt::format(
+      "  solved    {} of {} hours in {:.3f} s ({:.0f} µs per hour; setup {:.1f} ms{}): {} Newton iterations, "
+      "{} chord steps, {} restart{}\n",
+      hc, r.hours_run, r.elapsed_s, per_hour_us, r.setup_ms,
+      r.threads > 1 ? fmt::format("; {} chunks side by side, {} lead-in hours", r.threads, r.lead_in_hours)
+                    : "",
+      r.newton_iterations, r.chord_iterations, r.restarts, r.restarts == 1 ? "" : "s");
   if (r.not_converged.empty()) {
     s += "  not converged: none\n";
   } else {
     std::string list;
     for (std::size_t i = 0; i < r.not_converged.size() && i < 24; ++i)
       list += fmt::format("{}{} ({})", i ? ", " : "", r.not_converged[i], when(r.not_converged[i], leap));
-    if (r.not_converged.size() > 24) list += fmt::format(" and {} more (timeseries_hourly.csv)", r.not_converged.size() - 24);
-    s += fmt::format("  NOT CONVERGED: {} hour{}, left out of every figure below: {}\n", r.not_converged.size(),
-                     r.not_converged.size() == 1 ? "" : "s", list);
+    if (r.not_converged.size() > 24)
+      list += fmt::format(" and {} more (timeseries_hourly.csv)", r.not_converged.size() - 24);
+    s += fmt::format("  NOT CONVERGED: {} hour{}, left out of every figure below: {}\n",
+                     r.not_converged.size(), r.not_converged.size() == 1 ? "" : "s", list);
   }
 
   s += fmt::format("\nEnergy over the {} converged hour{} (GWh)\n", hc, hc == 1 ? "" : "s");
-  s += fmt::format("  load {:.2f}, losses {:.2f} ({:.2f} % of load); peak load {:.1f} MW at hour {} ({}); largest "
-                   "losses {:.2f} MW at hour {} ({})\n",
-                   r.load_mwh / 1e3, r.losses_mwh / 1e3, r.load_mwh > 0 ? 100.0 * r.losses_mwh / r.load_mwh : 0.0,
-                   r.peak_load_mw, r.peak_load_hour, when(r.peak_load_hour, leap), r.max_losses_mw, r.max_losses_hour,
-                   when(r.max_losses_hour, leap));
+  s += fmt::format(
+      "  load {:.2f}, losses {:.2f} ({:.2f} % of load); peak load {:.1f} MW at hour {} ({}); largest "
+      "losses {:.2f} MW at hour {} ({})\n",
+      r.load_mwh / 1e3, r.losses_mwh / 1e3, r.load_mwh > 0 ? 100.0 * r.losses_mwh / r.load_mwh : 0.0,
+      r.peak_load_mw, r.peak_load_hour, when(r.peak_load_hour, leap), r.max_losses_mw, r.max_losses_hour,
+      when(r.max_losses_hour, leap));
   {
     TextTable t;
     t.add_column("source", TextTable::Align::Left);
@@ -197,8 +209,11 @@ std::string render_text(const Case& c, const study::TimeSeries& ts, const study:
         continue;
       }
       const bool finite_inst = std::isfinite(inst[k]) && inst[k] > 0.0;
-      t.add_row({std::string(model::to_string(kind)), finite_inst ? fixed(inst[k], 1) : "—", fixed(r.energy_by_kind_mwh[k] / 1e3, 2),
-                 finite_inst && hc ? fixed(100.0 * r.energy_by_kind_mwh[k] / (inst[k] * static_cast<double>(hc)), 1) : "—"});
+      t.add_row({std::string(model::to_string(kind)), finite_inst ? fixed(inst[k], 1) : "—",
+                 fixed(r.energy_by_kind_mwh[k] / 1e3, 2),
+                 finite_inst && hc
+                     ? fixed(100.0 * r.energy_by_kind_mwh[k] / (inst[k] * static_cast<double>(hc)), 1)
+                     : "—"});
     }
     s += t.render();
   }
@@ -215,11 +230,15 @@ std::string render_text(const Case& c, const study::TimeSeries& ts, const study:
       if (r.taps[t].moves > r.taps[busiest].moves) busiest = t;
       at_limit += r.taps[t].hours_at_limit > 0;
     }
-    s += fmt::format("On-load tap changers: {} automatic, {} steps over the run (most: {}, {} steps, positions {:+d}…{:+d}); "
-                     "{} at a range end in some hour{}\n",
-                     r.taps.size(), moves, ts.taps()[busiest].name, r.taps[busiest].moves, r.taps[busiest].min_pos,
-                     r.taps[busiest].max_pos, at_limit,
-                     r.hours_taps_unsettled ? fmt::format("; {} hours still moving after the round limit", r.hours_taps_unsettled) : "");
+    s += fmt::format(
+        "On-load tap changers: {} automatic, {} steps over the run (most: {}, {} steps, positions "
+        "{:+d}…{:+d}); "
+        "{} at a range end in some hour{}\n",
+        r.taps.size(), moves, ts.taps()[busiest].name, r.taps[busiest].moves, r.taps[busiest].min_pos,
+        r.taps[busiest].max_pos, at_limit,
+        r.hours_taps_unsettled
+            ? fmt::format("; {} hours still moving after the round limit", r.hours_taps_unsettled)
+            : "");
   } else if (ts.network().transformers3w.size() + ts.network().branches.size() > 0) {
     s += "On-load tap changers: none automatic (taps as in the case)\n";
   }
@@ -234,9 +253,10 @@ std::string render_text(const Case& c, const study::TimeSeries& ts, const study:
   std::size_t over = 0;
   for (auto e : order) over += r.elements[e].hours_over > 0;
   const std::size_t shown = std::min(top, order.size());
-  s += fmt::format("\nLines and transformers by maximum loading — {} of {} rated, {} above the limit in some hour; "
-                   "limit {} %\n",
-                   shown, order.size(), over, c.limits.loading_normal_pct);
+  s += fmt::format(
+      "\nLines and transformers by maximum loading — {} of {} rated, {} above the limit in some hour; "
+      "limit {} %\n",
+      shown, order.size(), over, c.limits.loading_normal_pct);
   if (shown > 0) {
     TextTable t;
     t.add_column("element", TextTable::Align::Left);
@@ -251,12 +271,14 @@ std::string render_text(const Case& c, const study::TimeSeries& ts, const study:
     for (std::size_t i = 0; i < shown; ++i) {
       const auto e = order[i];
       const auto& st = r.elements[e];
-      t.add_row({ts.element_label(e), element_kind(net, e), fixed(element_rating(net, e), 1), fixed(st.max_loading_pct, 1),
-                 std::to_string(st.max_hour), when(st.max_hour, leap), std::to_string(st.hours_over),
-                 fixed(mean_loading(st, hc), 1), fixed(st.loss_mwh, 0)});
+      t.add_row({ts.element_label(e), element_kind(net, e), fixed(element_rating(net, e), 1),
+                 fixed(st.max_loading_pct, 1), std::to_string(st.max_hour), when(st.max_hour, leap),
+                 std::to_string(st.hours_over), fixed(mean_loading(st, hc), 1), fixed(st.loss_mwh, 0)});
     }
     s += t.render();
-    if (order.size() > shown) s += fmt::format("  … {} more in timeseries_elements.csv (--out); --top N shows more\n", order.size() - shown);
+    if (order.size() > shown)
+      s += fmt::format("  … {} more in timeseries_elements.csv (--out); --top N shows more\n",
+                       order.size() - shown);
   }
 
   // Buses outside their band in some hour.
@@ -281,24 +303,30 @@ std::string render_text(const Case& c, const study::TimeSeries& ts, const study:
     for (std::size_t k = 0; k < buses.size() && k < std::max<std::size_t>(top, 1); ++k) {
       const auto i = buses[k];
       const auto& b = r.buses[i];
-      t.add_row({bus_name(net, i), fixed(net.buses[i].base_kv, 1), fmt::format("{:.3f}–{:.3f}", b.vmin_pu, b.vmax_pu),
-                 std::to_string(b.hours_under), std::to_string(b.hours_over), fixed(b.min_vm_pu, 4), when(b.min_hour, leap),
+      t.add_row({bus_name(net, i), fixed(net.buses[i].base_kv, 1),
+                 fmt::format("{:.3f}–{:.3f}", b.vmin_pu, b.vmax_pu), std::to_string(b.hours_under),
+                 std::to_string(b.hours_over), fixed(b.min_vm_pu, 4), when(b.min_hour, leap),
                  fixed(b.max_vm_pu, 4), when(b.max_hour, leap)});
     }
     s += t.render();
-    if (buses.size() > top) s += fmt::format("  … {} more in timeseries_buses.csv (--out)\n", buses.size() - top);
+    if (buses.size() > top)
+      s += fmt::format("  … {} more in timeseries_buses.csv (--out)\n", buses.size() - top);
   }
 
   std::string verdict;
   if (hc == 0) {
     verdict = "NO RESULT — not a single hour converged";
   } else {
-    verdict = r.hours_with_overload == 0 && r.hours_with_voltage_violation == 0
-                  ? "OK — no overload and no voltage violation in any converged hour"
-                  : fmt::format("{} hour{} with an overload ({} element{}), {} hour{} with a bus outside its band",
-                                r.hours_with_overload, r.hours_with_overload == 1 ? "" : "s", over, over == 1 ? "" : "s",
-                                r.hours_with_voltage_violation, r.hours_with_voltage_violation == 1 ? "" : "s");
-    if (!r.not_converged.empty()) verdict += fmt::format("; {} hour{} NOT CONVERGED", r.not_converged.size(), r.not_converged.size() == 1 ? "" : "s");
+    verdict =
+        r.hours_with_overload == 0 && r.hours_with_voltage_violation == 0
+            ? "OK — no overload and no voltage violation in any converged hour"
+            : fmt::format("{} hour{} with an overload ({} element{}), {} hour{} with a bus outside its band",
+                          r.hours_with_overload, r.hours_with_overload == 1 ? "" : "s", over,
+                          over == 1 ? "" : "s", r.hours_with_voltage_violation,
+                          r.hours_with_voltage_violation == 1 ? "" : "s");
+    if (!r.not_converged.empty())
+      verdict += fmt::format("; {} hour{} NOT CONVERGED", r.not_converged.size(),
+                             r.not_converged.size() == 1 ? "" : "s");
   }
   s += fmt::format("\nVERDICT: {}\n", verdict);
   return s;
@@ -312,15 +340,23 @@ nlohmann::json summary_json(const Case& c, const study::TimeSeries& ts, const st
   const auto& prof = ts.profiles();
   const bool leap = prof.hours == 8784;
   json j;
-  j["case"] = {{"name", c.name}, {"file", c.file}, {"description", c.description}, {"study_year", c.study_year}};
+  j["case"] = {
+      {"name", c.name}, {"file", c.file}, {"description", c.description}, {"study_year", c.study_year}};
   j["limits"] = {{"source", c.limits.source}, {"loading_max_pct", c.limits.loading_normal_pct}};
   json cols = json::array();
   for (const auto& u : ts.column_use()) {
     const auto& col = prof.columns[u.column];
-    cols.push_back({{"column", col.name}, {"loads", u.loads}, {"generators", u.generators}, {"base_mw", u.base_mw},
-                    {"mean", prof.mean(u.column)}, {"max", prof.max(u.column)}});
+    cols.push_back({{"column", col.name},
+                    {"loads", u.loads},
+                    {"generators", u.generators},
+                    {"base_mw", u.base_mw},
+                    {"mean", prof.mean(u.column)},
+                    {"max", prof.max(u.column)}});
   }
-  j["profiles"] = {{"file", prof.source_file}, {"hours", prof.hours}, {"columns", cols}, {"notes", ts.notes()},
+  j["profiles"] = {{"file", prof.source_file},
+                   {"hours", prof.hours},
+                   {"columns", cols},
+                   {"notes", ts.notes()},
                    {"warnings", c.notes}};
   j["run"] = {{"first_hour", r.first_hour},
               {"hours_run", r.hours_run},
@@ -363,8 +399,9 @@ nlohmann::json summary_json(const Case& c, const study::TimeSeries& ts, const st
   std::vector<std::size_t> order;
   for (std::size_t e = 0; e < r.elements.size(); ++e)
     if (r.elements[e].hours_over > 0) order.push_back(e);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](std::size_t a, std::size_t b) { return r.elements[a].max_loading_pct > r.elements[b].max_loading_pct; });
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return r.elements[a].max_loading_pct > r.elements[b].max_loading_pct;
+  });
   for (auto e : order)
     worst.push_back({{"element", ts.element_label(e)},
                      {"max_loading_pct", r.elements[e].max_loading_pct},
@@ -373,9 +410,13 @@ nlohmann::json summary_json(const Case& c, const study::TimeSeries& ts, const st
   j["violations"]["elements"] = worst;
   json taps = json::array();
   for (std::size_t t = 0; t < ts.taps().size(); ++t)
-    taps.push_back({{"transformer", ts.taps()[t].name}, {"steps", r.taps[t].moves}, {"pos_min", r.taps[t].min_pos},
-                    {"pos_max", r.taps[t].max_pos}, {"hours_at_range_end", r.taps[t].hours_at_limit}});
-  j["taps"] = {{"automatic", ts.taps().size()}, {"hours_unsettled", r.hours_taps_unsettled}, {"changers", taps}};
+    taps.push_back({{"transformer", ts.taps()[t].name},
+                    {"steps", r.taps[t].moves},
+                    {"pos_min", r.taps[t].min_pos},
+                    {"pos_max", r.taps[t].max_pos},
+                    {"hours_at_range_end", r.taps[t].hours_at_limit}});
+  j["taps"] = {
+      {"automatic", ts.taps().size()}, {"hours_unsettled", r.hours_taps_unsettled}, {"changers", taps}};
   return j;
 }
 
@@ -383,40 +424,48 @@ std::string elements_csv(const Case& c, const study::TimeSeries& ts, const study
   const auto& net = c.net;
   const bool leap = ts.profiles().hours == 8784;
   std::string s =
-      "element,kind,from,to,rating_mva,max_loading_pct,max_hour,max_time,hours_over_limit,mean_loading_pct,max_flow_mva,"
+      "element,kind,from,to,rating_mva,max_loading_pct,max_hour,max_time,hours_over_limit,mean_loading_pct,"
+      "max_flow_mva,"
       "loss_mwh\n";
   for (std::size_t e = 0; e < r.elements.size(); ++e) {
     const auto& st = r.elements[e];
-    if (st.max_hour < 0 && st.loss_mwh == 0.0 && st.max_flow_mva == 0.0) continue;   // never energised
-    s += fmt::format("{},{},{},{},{},{},{},{},{},{},{:.4f},{:.4f}\n", report::csv_field(ts.element_label(e)),
-                     element_kind(net, e), report::csv_field(element_ends(net, e, false)),
-                     report::csv_field(element_ends(net, e, true)), element_rating(net, e),
-                     std::isnan(st.max_loading_pct) ? "" : fmt::format("{:.4f}", st.max_loading_pct),
-                     st.max_hour < 0 ? "" : std::to_string(st.max_hour), st.max_hour < 0 ? "" : when(st.max_hour, leap),
-                     st.hours_over, std::isnan(st.max_loading_pct) ? "" : fmt::format("{:.4f}", mean_loading(st, r.hours_converged)),
-                     st.max_flow_mva, st.loss_mwh);
+    if (st.max_hour < 0 && st.loss_mwh == 0.0 && st.max_flow_mva == 0.0) continue;  // never energised
+    s += fmt::format(
+        "{},{},{},{},{},{},{},{},{},{},{:.4f},{:.4f}\n", report::csv_field(ts.element_label(e)),
+        element_kind(net, e), report::csv_field(element_ends(net, e, false)),
+        report::csv_field(element_ends(net, e, true)), element_rating(net, e),
+        std::isnan(st.max_loading_pct) ? "" : fmt::format("{:.4f}", st.max_loading_pct),
+        st.max_hour < 0 ? "" : std::to_string(st.max_hour), st.max_hour < 0 ? "" : when(st.max_hour, leap),
+        st.hours_over,
+        std::isnan(st.max_loading_pct) ? "" : fmt::format("{:.4f}", mean_loading(st, r.hours_converged)),
+        st.max_flow_mva, st.loss_mwh);
   }
   return s;
 }
 
 std::string buses_csv(const Case& c, const study::TimeSeriesResult& r, bool leap) {
   const auto& net = c.net;
-  std::string s = "bus,id,zone,base_kv,vmin_pu,vmax_pu,min_vm_pu,min_hour,min_time,max_vm_pu,max_hour,max_time,hours_under,hours_over\n";
+  std::string s =
+      "bus,id,zone,base_kv,vmin_pu,vmax_pu,min_vm_pu,min_hour,min_time,max_vm_pu,max_hour,max_time,hours_"
+      "under,hours_over\n";
   auto num = [](double x) { return std::isnan(x) ? std::string() : fmt::format("{:.6f}", x); };
   for (std::size_t i = 0; i < r.buses.size(); ++i) {
     const auto& b = r.buses[i];
-    if (b.min_hour < 0) continue;   // never energised
-    s += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", report::csv_field(bus_name(net, i)), net.buses[i].id,
-                     report::csv_field(net.buses[i].zone), net.buses[i].base_kv, num(b.vmin_pu), num(b.vmax_pu),
-                     num(b.min_vm_pu), b.min_hour, when(b.min_hour, leap), num(b.max_vm_pu), b.max_hour,
-                     when(b.max_hour, leap), b.hours_under, b.hours_over);
+    if (b.min_hour < 0) continue;  // never energised
+    s += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", report::csv_field(bus_name(net, i)),
+                     net.buses[i].id, report::csv_field(net.buses[i].zone), net.buses[i].base_kv,
+                     num(b.vmin_pu), num(b.vmax_pu), num(b.min_vm_pu), b.min_hour, when(b.min_hour, leap),
+                     num(b.max_vm_pu), b.max_hour, when(b.max_hour, leap), b.hours_under, b.hours_over);
   }
   return s;
 }
 
-std::string generators_csv(const Case& c, const study::TimeSeries& ts, const study::TimeSeriesResult& r, bool leap) {
+std::string generators_csv(const Case& c, const study::TimeSeries& ts, const study::TimeSeriesResult& r,
+                           bool leap) {
   const auto& net = c.net;
-  std::string s = "generator,kind,bus,installed_mw,p_source,energy_mwh,capacity_factor_pct,max_mw,max_hour,max_time,min_mw\n";
+  std::string s =
+      "generator,kind,bus,installed_mw,p_source,energy_mwh,capacity_factor_pct,max_mw,max_hour,max_time,min_"
+      "mw\n";
   (void)ts;
   for (std::size_t g = 0; g < net.generators.size(); ++g) {
     const auto& gen = net.generators[g];
@@ -424,53 +473,63 @@ std::string generators_csv(const Case& c, const study::TimeSeries& ts, const stu
     if (!gen.in_service || std::isnan(st.max_mw)) continue;
     const double cap = gen.installed_mw > 0.0 ? gen.installed_mw : gen.pmax_mw;
     const std::string source = st.reference ? "reference" : st.profiled ? "profile" : "scenario";
-    const std::string cf = std::isfinite(cap) && cap > 0.0 && r.hours_converged
-                               ? fmt::format("{:.3f}", 100.0 * st.energy_mwh / (cap * static_cast<double>(r.hours_converged)))
-                               : "";
+    const std::string cf =
+        std::isfinite(cap) && cap > 0.0 && r.hours_converged
+            ? fmt::format("{:.3f}", 100.0 * st.energy_mwh / (cap * static_cast<double>(r.hours_converged)))
+            : "";
     s += fmt::format("{},{},{},{},{},{:.4f},{},{:.4f},{},{},{:.4f}\n",
-                     report::csv_field(gen.name.empty() ? fmt::format("gen{}", g + 1) : gen.name), model::to_string(gen.kind),
-                     report::csv_field(net.bus(gen.bus).name), std::isfinite(cap) ? fmt::format("{}", cap) : "", source,
-                     st.energy_mwh, cf, st.max_mw, st.max_hour, when(st.max_hour, leap), st.min_mw);
+                     report::csv_field(gen.name.empty() ? fmt::format("gen{}", g + 1) : gen.name),
+                     model::to_string(gen.kind), report::csv_field(net.bus(gen.bus).name),
+                     std::isfinite(cap) ? fmt::format("{}", cap) : "", source, st.energy_mwh, cf, st.max_mw,
+                     st.max_hour, when(st.max_hour, leap), st.min_mw);
   }
   return s;
 }
 
 std::string hourly_csv(const study::TimeSeries& ts, const study::TimeSeriesResult& r, bool leap) {
   std::string s =
-      "hour,time,converged,attempt,newton_iterations,chord_iterations,tap_moves,load_mw,losses_mw,thermal_mw,hydro_mw,"
-      "solar_mw,wind_mw,grid_mw,other_mw,max_loading_pct,max_loading_element,overloads,voltage_violations,min_vm_pu,"
+      "hour,time,converged,attempt,newton_iterations,chord_iterations,tap_moves,load_mw,losses_mw,thermal_mw,"
+      "hydro_mw,"
+      "solar_mw,wind_mw,grid_mw,other_mw,max_loading_pct,max_loading_element,overloads,voltage_violations,"
+      "min_vm_pu,"
       "max_vm_pu\n";
   s.reserve(r.hourly.size() * 200);
   for (std::size_t k = 0; k < r.hourly.size(); ++k) {
     const auto& h = r.hourly[k];
     const std::size_t hour = r.first_hour + k;
     if (!h.converged) {
-      s += fmt::format("{},{},0,{},{},{},{},{:.4f},,,,,,,,,,,,,\n", hour, study::hour_label(hour, leap), h.attempt,
-                       h.newton_iterations, h.chord_iterations, h.tap_moves, h.load_mw);
+      s += fmt::format("{},{},0,{},{},{},{},{:.4f},,,,,,,,,,,,,\n", hour, study::hour_label(hour, leap),
+                       h.attempt, h.newton_iterations, h.chord_iterations, h.tap_moves, h.load_mw);
       continue;
     }
     const auto& g = h.gen_mw_by_kind;
-    s += fmt::format("{},{},1,{},{},{},{},{:.4f},{:.4f},{:.4f},{:.4f},{:.4f},{:.4f},{:.4f},{:.4f},{},{},{},{},{:.6f},{:.6f}\n",
-                     hour, study::hour_label(hour, leap), h.attempt, h.newton_iterations, h.chord_iterations, h.tap_moves,
-                     h.load_mw,
-                     h.losses_mw, g[0], g[1], g[2], g[3], g[4], g[5],
-                     std::isnan(h.max_loading_pct) ? "" : fmt::format("{:.4f}", h.max_loading_pct),
-                     h.max_loading_element < 0 ? "" : report::csv_field(ts.element_label(static_cast<std::size_t>(h.max_loading_element))),
-                     h.overloads, h.voltage_violations, h.min_vm_pu, h.max_vm_pu);
+    s += fmt::format(
+        "{},{},1,{},{},{},{},{:.4f},{:.4f},{:.4f},{:.4f},{:.4f},{:.4f},{:.4f},{:.4f},{},{},{},{},{:.6f},{:."
+        "6f}\n",
+        hour, study::hour_label(hour, leap), h.attempt, h.newton_iterations, h.chord_iterations, h.tap_moves,
+        h.load_mw, h.losses_mw, g[0], g[1], g[2], g[3], g[4], g[5],
+        std::isnan(h.max_loading_pct) ? "" : fmt::format("{:.4f}", h.max_loading_pct),
+        h.max_loading_element < 0
+            ? ""
+            : report::csv_field(ts.element_label(static_cast<std::size_t>(h.max_loading_element))),
+        h.overloads, h.voltage_violations, h.min_vm_pu, h.max_vm_pu);
   }
   return s;
 }
 
 std::string taps_csv(const study::TimeSeries& ts, const study::TimeSeriesResult& r) {
-  std::string s = "transformer,regulated_bus,vmin_pu,vmax_pu,pos_start,pos_final,pos_min_seen,pos_max_seen,range_min,range_max,"
-                  "step_pct,steps,hours_at_range_end\n";
+  std::string s =
+      "transformer,regulated_bus,vmin_pu,vmax_pu,pos_start,pos_final,pos_min_seen,pos_max_seen,range_min,"
+      "range_max,"
+      "step_pct,steps,hours_at_range_end\n";
   const auto& net = ts.network();
   for (std::size_t t = 0; t < ts.taps().size(); ++t) {
     const auto& tap = ts.taps()[t];
     const auto& st = r.taps[t];
     s += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{}\n", report::csv_field(tap.name),
-                     report::csv_field(net.bus(tap.bus).name), tap.vmin_pu, tap.vmax_pu, tap.pos_start, st.final_pos,
-                     st.min_pos, st.max_pos, tap.pos_min, tap.pos_max, tap.step_pct, st.moves, st.hours_at_limit);
+                     report::csv_field(net.bus(tap.bus).name), tap.vmin_pu, tap.vmax_pu, tap.pos_start,
+                     st.final_pos, st.min_pos, st.max_pos, tap.pos_min, tap.pos_max, tap.step_pct, st.moves,
+                     st.hours_at_limit);
   }
   return s;
 }
@@ -485,10 +544,12 @@ std::pair<std::size_t, std::size_t> parse_hours(const std::string& text) {
     } catch (const std::exception&) {
       pos = 0;
     }
-    if (pos == 0 || pos != t.size()) throw UsageError(fmt::format("option --hours: '{}' is not FIRST-LAST (e.g. 0-167)", text));
+    if (pos == 0 || pos != t.size())
+      throw UsageError(fmt::format("option --hours: '{}' is not FIRST-LAST (e.g. 0-167)", text));
     return static_cast<std::size_t>(v);
   };
-  if (dash == std::string::npos) throw UsageError(fmt::format("option --hours: '{}' is not FIRST-LAST (e.g. 0-167)", text));
+  if (dash == std::string::npos)
+    throw UsageError(fmt::format("option --hours: '{}' is not FIRST-LAST (e.g. 0-167)", text));
   const auto a = num(text.substr(0, dash)), b = num(text.substr(dash + 1));
   if (b < a) throw UsageError(fmt::format("option --hours: {} comes after {}", a, b));
   return {a, b};
@@ -497,10 +558,13 @@ std::pair<std::size_t, std::size_t> parse_hours(const std::string& text) {
 }  // namespace
 
 int cmd_timeseries(const std::vector<std::string>& argv) {
-  const Args args(argv, {"--no-chord", "--no-progress", "--fixed-taps"},
-                  {"--profiles", "--out", "--format", "--top", "--hours", "--tol", "--max-iter", "--threads"});
+  const Args args(
+      argv, {"--no-chord", "--no-progress", "--fixed-taps"},
+      {"--profiles", "--out", "--format", "--top", "--hours", "--tol", "--max-iter", "--threads"});
   if (args.positional().size() != 1)
-    throw UsageError("timeseries needs exactly one scenario (or MATPOWER case): lsflow timeseries SCENARIO --profiles FILE");
+    throw UsageError(
+        "timeseries needs exactly one scenario (or MATPOWER case): lsflow timeseries SCENARIO --profiles "
+        "FILE");
   const auto profiles_path = args.value("--profiles");
   if (!profiles_path) throw UsageError("timeseries needs --profiles FILE (hour,<kind>:<target>,… CSV)");
   const std::string format = output_format(args);
@@ -528,7 +592,8 @@ int cmd_timeseries(const std::vector<std::string>& argv) {
   study::InterruptFlag stop;
   study::TimeSeriesResult r;
   {
-    study::Progress progress("timeseries", count ? count : prof.hours - first, "hours", stderr, !args.flag("--no-progress"));
+    study::Progress progress("timeseries", count ? count : prof.hours - first, "hours", stderr,
+                             !args.flag("--no-progress"));
     r = ts.run(first, count, &study::InterruptFlag::flag(), &progress);
     progress.finish(r.interrupted ? "interrupted" : fmt::format("{} not converged", r.not_converged.size()));
   }
@@ -559,8 +624,9 @@ int cmd_timeseries(const std::vector<std::string>& argv) {
     io::write_file_atomic((dir / "timeseries_hourly.csv").string(), hourly_csv(ts, r, leap));
     io::write_file_atomic((dir / "timeseries_taps.csv").string(), taps_csv(ts, r));
     io::write_file_atomic((dir / "timeseries_summary.json").string(), summary_json(c, ts, r).dump(2) + "\n");
-    std::fprintf(format == "json" ? stderr : stdout, "%s\n",
-                 fmt::format("results written to {} ({})", *out, fmt::join(timeseries_files(), ", ")).c_str());
+    std::fprintf(
+        format == "json" ? stderr : stdout, "%s\n",
+        fmt::format("results written to {} ({})", *out, fmt::join(timeseries_files(), ", ")).c_str());
   }
   return kOk;
 }

@@ -499,7 +499,7 @@ const OutageSolution& OutageSolver::solve(std::span<const std::int32_t> branches
     }
   }
   for (auto b : buses_cut_off) bus_off_[static_cast<std::size_t>(b)] = 0;
-  (void)0;
+  for (auto b : branches_out) restore_branch(b);
   return sol_;
 }
 

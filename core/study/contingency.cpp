@@ -82,6 +82,7 @@ struct ContingencyAnalysis::Island {
   std::vector<BusKind> kind;            // base case
   std::vector<cplx> v_base;
   std::vector<double> gen_p_base_mw;    // per math gen, solved
+  std::vector<std::uint8_t> grid_unit;  // per math gen: an external-grid equivalent (GenKind::Grid)
   std::vector<std::uint8_t> bridge;     // per math branch
   std::vector<std::int32_t> adj_ptr, adj_branch;    // incident branches per bus (CSR)
   std::vector<std::int32_t> unit_ptr, unit_list;    // units per bus, list order (CSR)
@@ -107,6 +108,7 @@ struct ContingencyAnalysis::Worker {
   std::vector<std::int32_t> mark, queue;
   std::vector<std::uint8_t> branch_off, bus_off, gen_off, part_has_gen;
   std::vector<double> part_load;
+  std::vector<std::uint8_t> part_rank;   // 0 no reference possible, 1 a regulating unit, 2 an external grid
   std::vector<std::int32_t> cut;        // buses cut off from the reference
   std::vector<cplx> v_full;
   // Outputs of the current run.
@@ -504,8 +506,11 @@ ContingencyAnalysis::ContingencyAnalysis(const model::Network& net, ContingencyL
         base_loading_pct_[static_cast<std::size_t>(d->monitor[k])] = 100.0 * std::sqrt(s2 * d->inv_rating2[k]);
       }
     }
-    for (std::size_t g = 0; g < d->isl.gen_of.size(); ++g)
+    d->grid_unit.assign(m.gens.size(), 0);
+    for (std::size_t g = 0; g < d->isl.gen_of.size(); ++g) {
       gen_math_[static_cast<std::size_t>(d->isl.gen_of[g].value)] = {island, static_cast<std::int32_t>(g)};
+      d->grid_unit[g] = net.generators[static_cast<std::size_t>(d->isl.gen_of[g].value)].kind == model::GenKind::Grid;
+    }
     d->checked.assign(n, 0);
     d->vmin2.assign(n, 0.0);
     d->vmax2.assign(n, kInf);
@@ -745,29 +750,39 @@ void ContingencyAnalysis::run_contingency(const Contingency& c, std::int32_t ind
       }
     }
   };
-  // Label every part (1, 2, …), the reference's first. The part that survives is the one with generation
-  // that carries the most load (the reference's on a tie): usually the reference's, but not when the
-  // reference unit itself is what got cut off (a generator transformer). Its new reference is then the
-  // first PV bus, as MATPOWER's bustypes and a fresh solve would choose it.
+  // Label every part (1, 2, …), the reference's first. The part that survives is, among those that can
+  // hold a reference (a unit at a bus typed PV or reference): the one with an external-grid unit (kind
+  // grid), else the one carrying the most load, the reference's on a tie. Usually the reference's part,
+  // but not when the reference unit itself is what got cut off (e.g. behind its generator transformer,
+  // case300's bus 7049): the new reference is then the first PV bus, as MATPOWER's bustypes and a fresh
+  // solve would choose it.
   w.part_load.assign(1, 0.0);
   w.part_has_gen.assign(1, 0);
+  w.part_rank.assign(1, 0);
   std::int32_t next_label = 1;
   auto new_part = [&](std::size_t i) {
     flood(static_cast<std::int32_t>(i), next_label++);
     w.part_load.push_back(0.0);
     w.part_has_gen.push_back(0);
+    w.part_rank.push_back(0);
   };
   for (auto r : d.ref_buses)
     if (w.mark[static_cast<std::size_t>(r)] == 0) new_part(static_cast<std::size_t>(r));
   for (std::size_t i = 0; i < n; ++i)
     if (w.mark[i] == 0) new_part(i);
   for (std::size_t i = 0; i < n; ++i) w.part_load[static_cast<std::size_t>(w.mark[i])] += d.load_mw[i];
-  for (const auto& g : m.gens) w.part_has_gen[static_cast<std::size_t>(w.mark[static_cast<std::size_t>(g.bus)])] = 1;
+  for (std::size_t g = 0; g < m.gens.size(); ++g) {
+    const auto bus = static_cast<std::size_t>(m.gens[g].bus);
+    const auto part = static_cast<std::size_t>(w.mark[bus]);
+    w.part_has_gen[part] = 1;
+    if (m.bus_kind[bus] != BusKind::PQ) w.part_rank[part] = std::max<std::uint8_t>(w.part_rank[part], 1);
+    if (m.bus_kind[bus] != BusKind::PQ && d.grid_unit[g]) w.part_rank[part] = 2;
+  }
   std::int32_t main = 1;
   for (std::int32_t p = 2; p < next_label; ++p) {
-    const auto pu = static_cast<std::size_t>(p);
-    if (w.part_has_gen[pu] && (!w.part_has_gen[static_cast<std::size_t>(main)] ||
-                               w.part_load[pu] > w.part_load[static_cast<std::size_t>(main)]))
+    const auto pu = static_cast<std::size_t>(p), mu = static_cast<std::size_t>(main);
+    if (w.part_rank[pu] > w.part_rank[mu] ||
+        (w.part_rank[pu] == w.part_rank[mu] && w.part_rank[pu] > 0 && w.part_load[pu] > w.part_load[mu]))
       main = p;
   }
   if (main != 1) {   // relabel so that the surviving part is 1
@@ -776,6 +791,7 @@ void ContingencyAnalysis::run_contingency(const Contingency& c, std::int32_t ind
       else if (w.mark[i] == main) w.mark[i] = 1;
     std::swap(w.part_has_gen[1], w.part_has_gen[static_cast<std::size_t>(main)]);
     std::swap(w.part_load[1], w.part_load[static_cast<std::size_t>(main)]);
+    std::swap(w.part_rank[1], w.part_rank[static_cast<std::size_t>(main)]);
   }
   bool refs_kept = true;
   for (auto r : d.ref_buses) refs_kept = refs_kept && w.mark[static_cast<std::size_t>(r)] == 1;
@@ -832,6 +848,8 @@ void ContingencyAnalysis::run_contingency(const Contingency& c, std::int32_t ind
     pf = solver::solve_ac(red.m, pf_opt);
   } catch (const SingularMatrix&) {
     rec.singular = true;
+    pf.converged = false;
+  } catch (const InputError&) {   // no bus left that can hold the reference (not expected: see above)
     pf.converged = false;
   }
   rec.iterations = pf.iterations;

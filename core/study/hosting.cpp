@@ -4,16 +4,16 @@
 // limits), and run() over the contingency list gives the N-1 check.
 #include "study/hosting.hpp"
 
-#include <algorithm>
-#include <chrono>
-#include <map>
-#include <set>
-
 #include <fmt/format.h>
 #include <tbb/blocked_range.h>
 #include <tbb/info.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <set>
 
 #include "report/network_solution.hpp"
 #include "report/tap_control.hpp"
@@ -35,11 +35,11 @@ std::string bus_label(const model::Network& net, BusIdx b) {
 
 // Violations found with 0 MW added: they bind only when made worse by more than the margins.
 struct Baseline {
-  std::map<std::int32_t, double> loading;                       // monitor → loading % (normal)
-  std::map<std::int32_t, VoltageViolation> voltage;             // bus → violation (normal)
-  std::map<std::pair<std::int32_t, std::int32_t>, double> n1_loading;             // (contingency, monitor)
-  std::map<std::pair<std::int32_t, std::int32_t>, VoltageViolation> n1_voltage;   // (contingency, bus)
-  std::set<std::int32_t> n1_failed;                             // contingencies that do not converge
+  std::map<std::int32_t, double> loading;                              // monitor → loading % (normal)
+  std::map<std::int32_t, VoltageViolation> voltage;                    // bus → violation (normal)
+  std::map<std::pair<std::int32_t, std::int32_t>, double> n1_loading;  // (contingency, monitor)
+  std::map<std::pair<std::int32_t, std::int32_t>, VoltageViolation> n1_voltage;  // (contingency, bus)
+  std::set<std::int32_t> n1_failed;  // contingencies that do not converge
 };
 
 struct Trial {
@@ -79,11 +79,11 @@ class BusStudy {
       if (other.in_service && other.bus == bus) held = other.vg_pu;
     if (b.type == model::BusType::PQ) held.reset();
     if (opt.vg_pu) {
-      g.vg_pu = held.value_or(*opt.vg_pu);   // Q unlimited (qmin/qmax default to ∓∞)
+      g.vg_pu = held.value_or(*opt.vg_pu);  // Q unlimited (qmin/qmax default to ∓∞)
       if (b.type == model::BusType::PQ) b.type = model::BusType::PV;
     } else {
       g.vg_pu = held.value_or(1.0);
-      g.qmin_mvar = g.qmax_mvar = 0.0;   // unity power factor
+      g.qmin_mvar = g.qmax_mvar = 0.0;  // unity power factor
     }
     gen_ = net_.generators.size();
     net_.generators.push_back(std::move(g));
@@ -107,13 +107,13 @@ class BusStudy {
     }
     for (const auto& ov : ca->base_overloads()) {
       base_.loading[ov.monitor] = ov.loading_pct;
-      r.existing.push_back(fmt::format("{} at {:.1f} % (limit {} %)", ca->monitor_label(ov.monitor), ov.loading_pct,
-                                       limits_.loading_normal_pct));
+      r.existing.push_back(fmt::format("{} at {:.1f} % (limit {} %)", ca->monitor_label(ov.monitor),
+                                       ov.loading_pct, limits_.loading_normal_pct));
     }
     for (const auto& vv : ca->base_voltage_violations()) {
       base_.voltage[vv.bus.value] = vv;
-      r.existing.push_back(fmt::format("{} at {:.4f} pu (band {:.3f}–{:.3f})", bus_label(net_, vv.bus), vv.vm_pu,
-                                       vv.vmin_pu, vv.vmax_pu));
+      r.existing.push_back(fmt::format("{} at {:.4f} pu (band {:.3f}–{:.3f})", bus_label(net_, vv.bus),
+                                       vv.vm_pu, vv.vmin_pu, vv.vmax_pu));
     }
     // Every line, transformer and generator, but not the added unit and not the grid equivalent (its
     // outage is the loss of the external grid, not an N-1 event of the province's network).
@@ -125,9 +125,7 @@ class BusStudy {
       list_.push_back(c);
     }
     if (!opt_.n1) return true;
-    RunControl control{stop_, nullptr};
-    ++r.n1_runs;
-    const auto res = ca->run(list_, control);
+    const auto res = run_n1(*ca, r);
     if (res.interrupted) {
       interrupted_ = true;
       return false;
@@ -147,9 +145,9 @@ class BusStudy {
       ++n_volt;
     }
     if (n_over + n_volt + n_fail > 0)
-      r.existing.push_back(fmt::format("N-1: {} overload{}, {} bus{} out of band, {} contingenc{} not converging",
-                                       n_over, n_over == 1 ? "" : "s", n_volt, n_volt == 1 ? "" : "es", n_fail,
-                                       n_fail == 1 ? "y" : "ies"));
+      r.existing.push_back(fmt::format(
+          "N-1: {} overload{}, {} bus{} out of band, {} contingenc{} not converging", n_over,
+          n_over == 1 ? "" : "s", n_volt, n_volt == 1 ? "" : "es", n_fail, n_fail == 1 ? "y" : "ies"));
     return true;
   }
 
@@ -177,31 +175,33 @@ class BusStudy {
       if (auto it = base_.loading.find(ov.monitor);
           it != base_.loading.end() && ov.loading_pct <= it->second + opt_.existing_loading_margin_pct)
         continue;
-      t.consider({HostingViolation::Overload, ca->monitor_label(ov.monitor), {}, ov.loading_pct, lim_n, mw, 0},
-                 ov.loading_pct - lim_n);
+      t.consider(
+          {HostingViolation::Overload, ca->monitor_label(ov.monitor), {}, ov.loading_pct, lim_n, mw, 0},
+          ov.loading_pct - lim_n);
     }
     for (const auto& vv : ca->base_voltage_violations()) {
-      if (auto it = base_.voltage.find(vv.bus.value); it != base_.voltage.end() && worsened_less(it->second, vv)) continue;
+      if (auto it = base_.voltage.find(vv.bus.value);
+          it != base_.voltage.end() && worsened_less(it->second, vv))
+        continue;
       voltage(t, vv, {}, mw);
     }
     if (n1 && t.ok) {
-      RunControl control{stop_, nullptr};
-      ++r.n1_runs;
-      const auto res = ca->run(list_, control);
+      const auto res = run_n1(*ca, r);
       if (res.interrupted) {
         t.interrupted = true;
         return t;
       }
       for (std::size_t i = 0; i < res.records.size(); ++i)
-        if (res.records[i].outcome == Outcome::NotConverged && !base_.n1_failed.count(static_cast<std::int32_t>(i)))
+        if (res.records[i].outcome == Outcome::NotConverged &&
+            !base_.n1_failed.count(static_cast<std::int32_t>(i)))
           not_converged(t, mw, element_label(net_, list_[i].element));
       for (const auto& ov : res.overloads) {
         if (auto it = base_.n1_loading.find({ov.contingency, ov.monitor});
             it != base_.n1_loading.end() && ov.loading_pct <= it->second + opt_.existing_loading_margin_pct)
           continue;
         t.consider({HostingViolation::Overload, ca->monitor_label(ov.monitor),
-                    element_label(net_, list_[static_cast<std::size_t>(ov.contingency)].element), ov.loading_pct, lim_1,
-                    mw, 0},
+                    element_label(net_, list_[static_cast<std::size_t>(ov.contingency)].element),
+                    ov.loading_pct, lim_1, mw, 0},
                    ov.loading_pct - lim_1);
       }
       for (const auto& vv : res.voltage_violations) {
@@ -218,11 +218,51 @@ class BusStudy {
   [[nodiscard]] bool interrupted() const { return interrupted_; }
 
  private:
+  // The N-1 run. Should the engine throw for the list (one contingency it cannot handle aborts the
+  // whole run), the contingencies are run one at a time and those that still throw are left out —
+  // listed in `skipped` with the reason, never counted as passing silently.
+  ContingencyResults run_n1(ContingencyAnalysis& ca, HostingResult& r) {
+    RunControl control{stop_, nullptr};
+    ++r.n1_runs;
+    try {
+      return ca.run(list_, control);
+    } catch (const std::exception&) {
+    }
+    ContingencyResults all;
+    all.contingencies = list_;
+    all.records.resize(list_.size());
+    for (std::size_t i = 0; i < list_.size(); ++i) {
+      const auto ci = static_cast<std::int32_t>(i);
+      try {
+        auto one = ca.run({list_[i]}, control);
+        if (one.interrupted) {
+          all.interrupted = true;
+          return all;
+        }
+        all.records[i] = one.records[0];
+        for (auto ov : one.overloads) {
+          ov.contingency = ci;
+          all.overloads.push_back(ov);
+        }
+        for (auto vv : one.voltage_violations) {
+          vv.contingency = ci;
+          all.voltage_violations.push_back(vv);
+        }
+      } catch (const std::exception& e) {
+        all.records[i].contingency = list_[i];
+        all.records[i].outcome = Outcome::Solved;  // no result to check: see `skipped`
+        const std::string note = fmt::format("{} ({})", element_label(net_, list_[i].element), e.what());
+        if (std::find(r.skipped.begin(), r.skipped.end(), note) == r.skipped.end()) r.skipped.push_back(note);
+      }
+    }
+    return all;
+  }
+
   ContingencyOptions options() const {
     ContingencyOptions o;
     o.tol_pu = opt_.tol_pu;
     o.max_iter = opt_.max_iter;
-    o.threads = 1;   // buses run in parallel instead
+    o.threads = 1;  // buses run in parallel instead
     return o;
   }
   // The case with `mw` added. With automatic tap changers in the network, they start from the case's
@@ -252,7 +292,8 @@ class BusStudy {
                100.0 * excess_pu(vv.vm_pu, vv.vmin_pu, vv.vmax_pu));
   }
   static void not_converged(Trial& t, double mw, std::string contingency) {
-    t.consider({HostingViolation::NotConverged, "the power flow", std::move(contingency), kNaN, kNaN, mw, 0}, 1e9);
+    t.consider({HostingViolation::NotConverged, "the power flow", std::move(contingency), kNaN, kNaN, mw, 0},
+               1e9);
   }
 
   model::Network net_;
@@ -262,7 +303,7 @@ class BusStudy {
   std::size_t gen_ = 0;
   Baseline base_;
   std::vector<Contingency> list_;
-  std::vector<report::TapState> taps_;   // automatic tap changers (start positions = the case's)
+  std::vector<report::TapState> taps_;  // automatic tap changers (start positions = the case's)
   bool interrupted_ = false;
 };
 
@@ -290,23 +331,34 @@ bool bisect(double lo, double hi, double step, Trial at_hi, Check check, double&
 
 const char* to_string(HostingViolation v) {
   switch (v) {
-    case HostingViolation::None: return "none";
-    case HostingViolation::Overload: return "overload";
-    case HostingViolation::Undervoltage: return "undervoltage";
-    case HostingViolation::Overvoltage: return "overvoltage";
-    case HostingViolation::NotConverged: return "not converged";
+    case HostingViolation::None:
+      return "none";
+    case HostingViolation::Overload:
+      return "overload";
+    case HostingViolation::Undervoltage:
+      return "undervoltage";
+    case HostingViolation::Overvoltage:
+      return "overvoltage";
+    case HostingViolation::NotConverged:
+      return "not converged";
   }
   return "none";
 }
 
 std::string HostingLimit::text() const {
-  const std::string after = contingency.empty() ? std::string() : fmt::format(" after outage of {}", contingency);
+  const std::string after =
+      contingency.empty() ? std::string() : fmt::format(" after outage of {}", contingency);
   switch (kind) {
-    case HostingViolation::None: return "none";
-    case HostingViolation::Overload: return fmt::format("{} at {:.1f} % (limit {} %){}", element, value, limit, after);
-    case HostingViolation::Undervoltage: return fmt::format("{} at {:.4f} pu < {:.3f}{}", element, value, limit, after);
-    case HostingViolation::Overvoltage: return fmt::format("{} at {:.4f} pu > {:.3f}{}", element, value, limit, after);
-    case HostingViolation::NotConverged: return fmt::format("power flow does not converge{}", after);
+    case HostingViolation::None:
+      return "none";
+    case HostingViolation::Overload:
+      return fmt::format("{} at {:.1f} % (limit {} %){}", element, value, limit, after);
+    case HostingViolation::Undervoltage:
+      return fmt::format("{} at {:.4f} pu < {:.3f}{}", element, value, limit, after);
+    case HostingViolation::Overvoltage:
+      return fmt::format("{} at {:.4f} pu > {:.3f}{}", element, value, limit, after);
+    case HostingViolation::NotConverged:
+      return fmt::format("power flow does not converge{}", after);
   }
   return {};
 }
@@ -315,7 +367,8 @@ std::vector<BusIdx> hosting_candidates(const model::Network& net) {
   const auto nm = topology::build_math(net);
   std::vector<std::uint8_t> ref(net.buses.size(), 0);
   for (const auto& g : net.generators)
-    if (g.in_service && net.bus(g.bus).type == model::BusType::Ref) ref[static_cast<std::size_t>(g.bus.value)] = 1;
+    if (g.in_service && net.bus(g.bus).type == model::BusType::Ref)
+      ref[static_cast<std::size_t>(g.bus.value)] = 1;
   std::vector<BusIdx> out;
   for (std::size_t i = 0; i < net.buses.size(); ++i) {
     const auto& b = net.buses[i];
@@ -325,8 +378,9 @@ std::vector<BusIdx> hosting_candidates(const model::Network& net) {
   return out;
 }
 
-HostingStudy hosting_capacity(const model::Network& net, const ContingencyLimits& limits, const std::vector<BusIdx>& buses,
-                              const HostingOptions& opt, const std::atomic<bool>* stop, Progress* progress) {
+HostingStudy hosting_capacity(const model::Network& net, const ContingencyLimits& limits,
+                              const std::vector<BusIdx>& buses, const HostingOptions& opt,
+                              const std::atomic<bool>* stop, Progress* progress) {
   const auto t0 = std::chrono::steady_clock::now();
   if (!(opt.step_mw > 0.0) || !(opt.max_mw > opt.step_mw))
     throw std::invalid_argument("hosting_capacity: need 0 < step_mw < max_mw");
@@ -392,7 +446,7 @@ HostingStudy hosting_capacity(const model::Network& net, const ContingencyLimits
         return finish();
       }
       if (at.ok) {
-        r.n1_mw = r.normal_mw;   // the normal-operation limit binds first
+        r.n1_mw = r.normal_mw;  // the normal-operation limit binds first
         r.n1_at_max = r.normal_at_max;
         r.n1 = r.normal;
       } else if (!bisect(0.0, r.normal_mw, opt.step_mw, at, secure, r.n1_mw, r.n1)) {
@@ -417,9 +471,10 @@ HostingStudy hosting_capacity(const model::Network& net, const ContingencyLimits
   const int threads = opt.threads > 0 ? opt.threads : tbb::info::default_concurrency();
   tbb::task_arena arena(threads);
   arena.execute([&] {
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, buses.size(), 1), [&](const tbb::blocked_range<std::size_t>& rg) {
-      for (std::size_t k = rg.begin(); k != rg.end(); ++k) guarded(k);
-    });
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, buses.size(), 1),
+                      [&](const tbb::blocked_range<std::size_t>& rg) {
+                        for (std::size_t k = rg.begin(); k != rg.end(); ++k) guarded(k);
+                      });
   });
   study.contingencies = n_contingencies;
   study.interrupted = interrupted || (stop && stop->load());

@@ -15,7 +15,8 @@
 //   network), checked against the N-1 limits by study::ContingencyAnalysis. So the N-1 figure is never
 //   above the normal one. A contingency that does not converge counts as a violation; an outage that
 //   islands part of the grid (e.g. the farm's own radial line) is not one by itself — the cut-off part
-//   is not solved, and the rest is checked like any other outage.
+//   is not solved, and the rest is checked like any other outage. A contingency the N-1 engine throws on
+//   is run apart, and if it still throws it is listed in HostingResult::skipped (not a violation).
 // - Tap changers: where the network has automatic ones, they settle for each trial's case (as
 //   report::solve_network's tap control does, from the case's positions) and stay there through the
 //   contingencies. Other taps stay where the case has them. Reactive limits are not enforced.
@@ -42,14 +43,14 @@ namespace lsflow::study {
 class Progress;
 
 struct HostingOptions {
-  double max_mw = 1000.0;      // upper end of the search
-  double step_mw = 5.0;        // bisection tolerance
-  bool n1 = true;              // also the N-1 figure
-  std::optional<double> vg_pu; // the added unit holds this voltage (PV, no Q limits); default unity pf
-  double tol_pu = 1e-8;        // power-flow tolerance, every solve
+  double max_mw = 1000.0;       // upper end of the search
+  double step_mw = 5.0;         // bisection tolerance
+  bool n1 = true;               // also the N-1 figure
+  std::optional<double> vg_pu;  // the added unit holds this voltage (PV, no Q limits); default unity pf
+  double tol_pu = 1e-8;         // power-flow tolerance, every solve
   int max_iter = 10;
-  int threads = 0;             // candidate buses in parallel (0: every core TBB sees)
-  double existing_loading_margin_pct = 1.0;   // see above
+  int threads = 0;                           // candidate buses in parallel (0: every core TBB sees)
+  double existing_loading_margin_pct = 1.0;  // see above
   double existing_voltage_margin_pu = 0.005;
   // Voltage bands are checked at buses of this base kV and above only (0: every bus with a band). 66
   // keeps the check on the 110/220 kV grid, e.g. when the 35/22 kV busbars' tap changers are not
@@ -64,12 +65,12 @@ enum class HostingViolation : std::uint8_t { None, Overload, Undervoltage, Overv
 struct HostingLimit {
   static constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
   HostingViolation kind = HostingViolation::None;
-  std::string element;       // the overloaded element (or winding), or the bus out of band
-  std::string contingency;   // the outage (N-1), empty in normal operation
-  double value = kNaN;       // loading % of rating, or |V| pu
-  double limit = kNaN;       // loading limit %, or the band edge pu
-  double at_mw = kNaN;       // the added MW at which it was found
-  int violations = 0;        // how many violations at that P (this one included)
+  std::string element;      // the overloaded element (or winding), or the bus out of band
+  std::string contingency;  // the outage (N-1), empty in normal operation
+  double value = kNaN;      // loading % of rating, or |V| pu
+  double limit = kNaN;      // loading limit %, or the band edge pu
+  double at_mw = kNaN;      // the added MW at which it was found
+  int violations = 0;       // how many violations at that P (this one included)
   [[nodiscard]] std::string text() const;
 };
 
@@ -84,19 +85,20 @@ struct HostingResult {
   double normal_mw = kNaN;     // largest added MW passing in normal operation
   bool normal_at_max = false;  // no violation up to max_mw
   HostingLimit normal;
-  double n1_mw = kNaN;         // largest added MW passing normal operation and every contingency
+  double n1_mw = kNaN;  // largest added MW passing normal operation and every contingency
   bool n1_at_max = false;
   HostingLimit n1;
-  std::vector<std::string> existing;   // violations at 0 MW that do not bind (unless worsened)
-  int solves = 0;              // base-case solves
-  int n1_runs = 0;             // full N-1 runs
+  std::vector<std::string> existing;  // violations at 0 MW that do not bind (unless worsened)
+  std::vector<std::string> skipped;   // contingencies the N-1 engine could not evaluate (with why)
+  int solves = 0;                     // base-case solves
+  int n1_runs = 0;                    // full N-1 runs
   double elapsed_s = 0.0;
 };
 
 struct HostingStudy {
   HostingOptions options;
-  std::vector<HostingResult> buses;    // in the order asked
-  std::size_t contingencies = 0;       // N-1 list length (per bus, the added unit not counted)
+  std::vector<HostingResult> buses;  // in the order asked
+  std::size_t contingencies = 0;     // N-1 list length (per bus, the added unit not counted)
   std::string limits_source;
   bool interrupted = false;
   double elapsed_s = 0.0;
@@ -110,6 +112,7 @@ struct HostingStudy {
 // evaluated = false and the study says interrupted. `progress` counts buses.
 [[nodiscard]] HostingStudy hosting_capacity(const model::Network& net, const ContingencyLimits& limits,
                                             const std::vector<BusIdx>& buses, const HostingOptions& opt = {},
-                                            const std::atomic<bool>* stop = nullptr, Progress* progress = nullptr);
+                                            const std::atomic<bool>* stop = nullptr,
+                                            Progress* progress = nullptr);
 
 }  // namespace lsflow::study

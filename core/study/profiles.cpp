@@ -2,13 +2,13 @@
 // (locale-independent, no allocation per field); every error names its line and column.
 #include "study/profiles.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <fstream>
 #include <sstream>
-
-#include <fmt/format.h>
 
 namespace lsflow::study {
 
@@ -59,10 +59,14 @@ std::string_view unit_text(ProfileKind k) {
 
 std::string_view to_string(ProfileKind k) {
   switch (k) {
-    case ProfileKind::Load: return "load";
-    case ProfileKind::Wind: return "wind";
-    case ProfileKind::Solar: return "solar";
-    case ProfileKind::Hydro: return "hydro";
+    case ProfileKind::Load:
+      return "load";
+    case ProfileKind::Wind:
+      return "wind";
+    case ProfileKind::Solar:
+      return "solar";
+    case ProfileKind::Hydro:
+      return "hydro";
   }
   return "load";
 }
@@ -96,11 +100,14 @@ Profiles parse_profiles(std::string_view text, const std::string& file) {
   int line_no = 0;
   int header_line = 0;
   std::size_t pos = 0;
-  auto fail = [&](int line, const std::string& what) -> InputError { return InputError(SourceLoc{file, line}, what); };
+  auto fail = [&](int line, const std::string& what) -> InputError {
+    return InputError(SourceLoc{file, line}, what);
+  };
 
   while (pos <= text.size()) {
     const auto nl = text.find('\n', pos);
-    const std::string_view raw = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+    const std::string_view raw =
+        text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
     pos = nl == std::string_view::npos ? text.size() + 1 : nl + 1;
     ++line_no;
     const std::string_view line = trim(raw);
@@ -111,8 +118,9 @@ Profiles parse_profiles(std::string_view text, const std::string& file) {
       have_header = true;
       header_line = line_no;
       if (fields[0] != "hour")
-        throw fail(line_no, fmt::format("the first column must be 'hour', found '{}' (header: hour,<kind>:<target>,…)",
-                                        fields[0]));
+        throw fail(line_no,
+                   fmt::format("the first column must be 'hour', found '{}' (header: hour,<kind>:<target>,…)",
+                               fields[0]));
       if (fields.size() < 2) throw fail(line_no, "no profile columns after 'hour'");
       for (std::size_t i = 1; i < fields.size(); ++i) {
         const std::string_view f = fields[i];
@@ -120,11 +128,15 @@ Profiles parse_profiles(std::string_view text, const std::string& file) {
         const auto colon = f.find(':');
         ProfileKind kind{};
         if (colon == std::string_view::npos || !parse_kind(f.substr(0, colon), kind))
-          throw fail(line_no, fmt::format("column {} '{}': expected <kind>:<target> with kind load, wind, solar or hydro",
-                                          col, f));
+          throw fail(
+              line_no,
+              fmt::format("column {} '{}': expected <kind>:<target> with kind load, wind, solar or hydro",
+                          col, f));
         const std::string_view target = trim(f.substr(colon + 1));
         if (target.empty())
-          throw fail(line_no, fmt::format("column {} '{}': no target after ':' (a zone, a generator name, or *)", col, f));
+          throw fail(
+              line_no,
+              fmt::format("column {} '{}': no target after ':' (a zone, a generator name, or *)", col, f));
         if (kind == ProfileKind::Load && target != "*" && target.find(':') != std::string_view::npos)
           throw fail(line_no, fmt::format("column {} '{}': a load column names a zone (or *)", col, f));
         ProfileColumn c;
@@ -135,7 +147,8 @@ Profiles parse_profiles(std::string_view text, const std::string& file) {
         c.file_column = col;
         for (const auto& other : p.columns)
           if (other.name == c.name)
-            throw fail(line_no, fmt::format("column {} '{}' repeats column {}", col, c.name, other.file_column));
+            throw fail(line_no,
+                       fmt::format("column {} '{}' repeats column {}", col, c.name, other.file_column));
         p.columns.push_back(std::move(c));
       }
       continue;
@@ -143,19 +156,21 @@ Profiles parse_profiles(std::string_view text, const std::string& file) {
 
     const std::size_t nc = p.columns.size();
     if (fields.size() != nc + 1)
-      throw fail(line_no, fmt::format("{} values, expected {} (hour and {} profile column{})", fields.size(), nc + 1, nc,
-                                      nc == 1 ? "" : "s"));
+      throw fail(line_no, fmt::format("{} values, expected {} (hour and {} profile column{})", fields.size(),
+                                      nc + 1, nc, nc == 1 ? "" : "s"));
     double hour_value = 0.0;
     if (!parse_double(fields[0], hour_value) || hour_value != std::floor(hour_value))
       throw fail(line_no, fmt::format("hour '{}' is not a whole number", fields[0]));
     if (hour_value != static_cast<double>(p.hours))
-      throw fail(line_no, fmt::format("hour {} where hour {} was expected (rows are hours 0, 1, 2, … in order)",
-                                      fields[0], p.hours));
+      throw fail(line_no,
+                 fmt::format("hour {} where hour {} was expected (rows are hours 0, 1, 2, … in order)",
+                             fields[0], p.hours));
     for (std::size_t c = 0; c < nc; ++c) {
       const auto& col = p.columns[c];
       double v = 0.0;
       if (!parse_double(fields[c + 1], v))
-        throw fail(line_no, fmt::format("column {} '{}': '{}' is not a number", col.file_column, col.name, fields[c + 1]));
+        throw fail(line_no, fmt::format("column {} '{}': '{}' is not a number", col.file_column, col.name,
+                                        fields[c + 1]));
       const double hi = profile_max_value(col.kind);
       if (v < 0.0 || v > hi)
         throw fail(line_no, fmt::format("column {} '{}': {} is outside 0–{} ({})", col.file_column, col.name,

@@ -32,19 +32,19 @@ enum class ProfileKind { Load, Wind, Solar, Hydro };
 [[nodiscard]] std::string_view to_string(ProfileKind k);
 
 struct ProfileColumn {
-  std::string name;      // as in the header, e.g. "wind:LocBinh"
+  std::string name;  // as in the header, e.g. "wind:LocBinh"
   ProfileKind kind = ProfileKind::Load;
-  std::string target;    // zone, generator name, or "*"
-  SourceLoc loc;         // the header line
-  int file_column = 0;   // 1-based position in the file (hour is column 1)
+  std::string target;   // zone, generator name, or "*"
+  SourceLoc loc;        // the header line
+  int file_column = 0;  // 1-based position in the file (hour is column 1)
 };
 
 struct Profiles {
   std::string source_file;
-  std::vector<ProfileColumn> columns;   // without `hour`
+  std::vector<ProfileColumn> columns;  // without `hour`
   std::size_t hours = 0;
-  std::vector<double> values;           // hour-major: values[h · columns.size() + c]
-  std::vector<int> line_of_hour;        // the file line of each hour's row
+  std::vector<double> values;     // hour-major: values[h · columns.size() + c]
+  std::vector<int> line_of_hour;  // the file line of each hour's row
 
   [[nodiscard]] const double* row(std::size_t hour) const { return values.data() + hour * columns.size(); }
   [[nodiscard]] double at(std::size_t hour, std::size_t column) const { return row(hour)[column]; }

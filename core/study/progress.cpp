@@ -1,10 +1,10 @@
 #include "study/progress.hpp"
 
-#include <algorithm>
-#include <csignal>
-
 #include <fmt/format.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <csignal>
 
 namespace lsflow::study {
 
@@ -34,7 +34,7 @@ InterruptFlag::InterruptFlag() : saved_(new Saved) {
   struct sigaction sa {};
   sa.sa_handler = on_sigint;
   sigemptyset(&sa.sa_mask);
-  sa.sa_flags = SA_RESETHAND;   // the second Ctrl-C gets the default action: the process ends
+  sa.sa_flags = SA_RESETHAND;  // the second Ctrl-C gets the default action: the process ends
   sigaction(SIGINT, &sa, &saved_->previous);
 }
 
@@ -48,7 +48,11 @@ void InterruptFlag::raise_for_test() { g_interrupted.store(true, std::memory_ord
 void InterruptFlag::clear() { g_interrupted.store(false, std::memory_order_relaxed); }
 
 Progress::Progress(std::string label, std::size_t total, std::string unit, std::FILE* out, bool enabled)
-    : label_(std::move(label)), unit_(std::move(unit)), total_(total), out_(out), enabled_(enabled && out != nullptr) {
+    : label_(std::move(label)),
+      unit_(std::move(unit)),
+      total_(total),
+      out_(out),
+      enabled_(enabled && out != nullptr) {
   terminal_ = enabled_ && ::isatty(::fileno(out_)) == 1;
   start_ = last_draw_ = Clock::now();
 }
@@ -65,7 +69,7 @@ void Progress::update(std::size_t done) {
   }
   if (!enabled_ || finished_) return;
   std::unique_lock lock(mutex_, std::try_to_lock);
-  if (!lock.owns_lock()) return;   // another thread is drawing
+  if (!lock.owns_lock()) return;  // another thread is drawing
   const auto now = Clock::now();
   const double since = seconds(now - last_draw_);
   const std::size_t d = done_.load(std::memory_order_relaxed);
@@ -92,18 +96,20 @@ void Progress::draw(std::size_t done, bool final, std::string_view note) {
   const std::string unit = unit_.empty() ? std::string() : " " + unit_;
   std::string text;
   if (final) {
-    text = fmt::format("{}: {}/{}{} in {}{}{}", label_, done, total_, unit, format_duration(el), note.empty() ? "" : ", ",
-                       note);
+    text = fmt::format("{}: {}/{}{} in {}{}{}", label_, done, total_, unit, format_duration(el),
+                       note.empty() ? "" : ", ", note);
   } else {
-    const double frac = total_ > 0 ? static_cast<double>(std::min(done, total_)) / static_cast<double>(total_) : 0.0;
+    const double frac =
+        total_ > 0 ? static_cast<double>(std::min(done, total_)) / static_cast<double>(total_) : 0.0;
     std::string eta;
     if (done > 0 && done < total_) eta = fmt::format(", ~{} left", format_duration(el / frac - el));
     if (terminal_) {
       constexpr int kWidth = 30;
       const int fill = static_cast<int>(frac * kWidth + 0.5);
-      text = fmt::format("{} [{}{}] {:3.0f} % {}/{}{} {}{}", label_, std::string(static_cast<std::size_t>(fill), '#'),
-                         std::string(static_cast<std::size_t>(kWidth - fill), '.'), 100.0 * frac, done, total_, unit,
-                         format_duration(el), eta);
+      text = fmt::format("{} [{}{}] {:3.0f} % {}/{}{} {}{}", label_,
+                         std::string(static_cast<std::size_t>(fill), '#'),
+                         std::string(static_cast<std::size_t>(kWidth - fill), '.'), 100.0 * frac, done,
+                         total_, unit, format_duration(el), eta);
     } else {
       text = fmt::format("{}: {:.0f} % ({}/{}{}) after {}{}", label_, 100.0 * frac, done, total_, unit,
                          format_duration(el), eta);

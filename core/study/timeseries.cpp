@@ -2,7 +2,8 @@
 // timeseries.hpp.
 //
 // Per hour, with S^fix the injections no profile touches (fixed loads and units, every unit's Q):
-//   Sbus_i = S^fix_i + Σ_{units g at i with a column c} x_c(h)·P^cap_g − Σ_{loads at i with a column c} x_c(h)·S_l
+//   Sbus_i = S^fix_i + Σ_{units g at i with a column c} x_c(h)·P^cap_g − Σ_{loads at i with a column c}
+//   x_c(h)·S_l
 // built from precomputed (bus, column, value) terms, so the hour costs O(buses + terms), no allocation.
 //
 // The reference unit's P (pfsoln.m): S_r = V_r·conj(Σ_k Y_rk·V_k) is the injection at reference bus r;
@@ -12,13 +13,13 @@
 // (column index, value position) from the column-major matrix.
 #include "study/timeseries.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
 #include <map>
 #include <set>
 #include <thread>
-
-#include <fmt/format.h>
 
 #include "model/transformer3w.hpp"
 #include "solver/newton_raphson.hpp"
@@ -41,10 +42,17 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
 
 bool profiled_kind(model::GenKind k, ProfileKind& out) {
   switch (k) {
-    case model::GenKind::Wind: out = ProfileKind::Wind; return true;
-    case model::GenKind::Solar: out = ProfileKind::Solar; return true;
-    case model::GenKind::Hydro: out = ProfileKind::Hydro; return true;
-    default: return false;
+    case model::GenKind::Wind:
+      out = ProfileKind::Wind;
+      return true;
+    case model::GenKind::Solar:
+      out = ProfileKind::Solar;
+      return true;
+    case model::GenKind::Hydro:
+      out = ProfileKind::Hydro;
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -63,11 +71,11 @@ struct TimeSeries::Island {
   std::vector<BusKind> kind;
   std::unique_ptr<solver::Ybus> ybus;
   std::unique_ptr<solver::NewtonRaphson> nr;
-  std::vector<cplx> v;          // the last converged solution: the next hour's start
-  std::vector<cplx> v_start;    // the case's voltages with the set-points (restarts)
-  std::vector<cplx> v_try;      // scratch for the damped attempt
+  std::vector<cplx> v;        // the last converged solution: the next hour's start
+  std::vector<cplx> v_start;  // the case's voltages with the set-points (restarts)
+  std::vector<cplx> v_try;    // scratch for the damped attempt
   std::vector<cplx> sbus, sbus_fixed;
-  double fixed_load_mw = 0.0;   // load P no column drives
+  double fixed_load_mw = 0.0;  // load P no column drives
   struct LoadTerm {
     std::int32_t bus, column;
     cplx s_pu;
@@ -78,17 +86,17 @@ struct TimeSeries::Island {
   };
   std::vector<LoadTerm> load_terms;
   std::vector<GenTerm> gen_terms;
-  std::vector<double> gen_p_pu;     // the hour's set-points, per math unit
+  std::vector<double> gen_p_pu;  // the hour's set-points, per math unit
   struct Ref {
     std::int32_t bus = -1;
     std::int32_t first_gen = -1;
-    std::vector<std::pair<std::int32_t, std::int32_t>> row;   // (column k, value position) of Ybus row `bus`
+    std::vector<std::pair<std::int32_t, std::int32_t>> row;  // (column k, value position) of Ybus row `bus`
   };
   std::vector<Ref> refs;
-  std::vector<std::int32_t> element_of_branch;   // per math branch
-  std::vector<double> inv_rating_pu;             // per math branch; 0: no rating
-  std::vector<std::uint8_t> bus_side_only;       // windings: loading from the bus side
-  std::vector<std::int32_t> elements;            // elements of this island (each once)
+  std::vector<std::int32_t> element_of_branch;  // per math branch
+  std::vector<double> inv_rating_pu;            // per math branch; 0: no rating
+  std::vector<std::uint8_t> bus_side_only;      // windings: loading from the bus side
+  std::vector<std::int32_t> elements;           // elements of this island (each once)
   bool factored = false;
 };
 
@@ -100,7 +108,8 @@ std::string TimeSeries::element_label(std::size_t e) const {
   return study::element_label(*net_, {ElementRef::Kind::Trafo3W, static_cast<std::int32_t>(e - nb)});
 }
 
-TimeSeries::TimeSeries(const model::Network& net, const Profiles& profiles, ContingencyLimits limits, TimeSeriesOptions opt)
+TimeSeries::TimeSeries(const model::Network& net, const Profiles& profiles, ContingencyLimits limits,
+                       TimeSeriesOptions opt)
     : net_(&net), profiles_(&profiles), limits_(std::move(limits)), opt_(opt) {
   const auto t0 = std::chrono::steady_clock::now();
   if (limits_.band_normal.size() != net.buses.size())
@@ -121,14 +130,17 @@ TimeSeries::TimeSeries(const model::Network& net, const Profiles& profiles, Cont
         ProfileKind gk{};
         const auto& gen = net.generators[g->second];
         if (!profiled_kind(gen.kind, gk) || gk != col.kind)
-          throw InputError(col.loc, fmt::format("column {} '{}': {} is a {} generator, not {}", col.file_column, col.name,
-                                                col.target, model::to_string(gen.kind), to_string(col.kind)));
+          throw InputError(
+              col.loc, fmt::format("column {} '{}': {} is a {} generator, not {}", col.file_column, col.name,
+                                   col.target, model::to_string(gen.kind), to_string(col.kind)));
       } else if (!zones.count(col.target)) {
         std::vector<std::string> zl(zones.begin(), zones.end());
-        throw InputError(col.loc, fmt::format("column {} '{}': the network has no {}zone named '{}' (zones: {})",
-                                              col.file_column, col.name,
-                                              col.kind == ProfileKind::Load ? "" : fmt::format("{} generator or ", to_string(col.kind)),
-                                              col.target, join_some(zl, 20)));
+        throw InputError(
+            col.loc,
+            fmt::format(
+                "column {} '{}': the network has no {}zone named '{}' (zones: {})", col.file_column, col.name,
+                col.kind == ProfileKind::Load ? "" : fmt::format("{} generator or ", to_string(col.kind)),
+                col.target, join_some(zl, 20)));
       }
     }
     col_of[{col.kind, col.target}] = static_cast<std::int32_t>(c);
@@ -154,7 +166,8 @@ TimeSeries::TimeSeries(const model::Network& net, const Profiles& profiles, Cont
   auto nm = topology::build_math(net);
   std::vector<std::uint8_t> load_energised(net.loads.size(), 0), gen_energised(net.generators.size(), 0);
   for (std::size_t l = 0; l < net.loads.size(); ++l)
-    load_energised[l] = net.loads[l].in_service && nm.island_of_bus[static_cast<std::size_t>(net.loads[l].bus.value)] >= 0;
+    load_energised[l] =
+        net.loads[l].in_service && nm.island_of_bus[static_cast<std::size_t>(net.loads[l].bus.value)] >= 0;
   const auto n_branch = net.branches.size();
   for (auto& src : nm.islands) {
     auto d = std::make_unique<Island>();
@@ -171,7 +184,7 @@ TimeSeries::TimeSeries(const model::Network& net, const Profiles& profiles, Cont
     d->sbus_fixed.assign(n, cplx{});
     d->sbus.assign(n, cplx{});
     d->gen_p_pu.assign(m.gens.size(), 0.0);
-    std::map<std::pair<std::int32_t, std::int32_t>, cplx> load_terms;   // (bus, column) → S
+    std::map<std::pair<std::int32_t, std::int32_t>, cplx> load_terms;  // (bus, column) → S
     for (std::size_t l = 0; l < net.loads.size(); ++l) {
       const auto& ld = net.loads[l];
       if (!ld.in_service) continue;
@@ -196,8 +209,8 @@ TimeSeries::TimeSeries(const model::Network& net, const Profiles& profiles, Cont
         d->sbus_fixed[static_cast<std::size_t>(gen.bus)] += gen.p_pu;
         d->gen_p_pu[g] = gen.p_pu;
       } else {
-        d->gen_terms.push_back({static_cast<std::int32_t>(g), gen.bus, gen_column_[mg],
-                                capacity_mw(net.generators[mg]) / base});
+        d->gen_terms.push_back(
+            {static_cast<std::int32_t>(g), gen.bus, gen_column_[mg], capacity_mw(net.generators[mg]) / base});
       }
     }
 
@@ -291,17 +304,19 @@ TimeSeries::TimeSeries(const model::Network& net, const Profiles& profiles, Cont
   for (const auto& u : column_use_) {
     const auto& col = profiles.columns[u.column];
     if (u.loads + u.generators == 0)
-      notes_.push_back(fmt::format("column '{}' reaches no in-service, energised {}: not used", col.name,
-                                   col.kind == ProfileKind::Load ? "load" : fmt::format("{} generator", to_string(col.kind))));
+      notes_.push_back(fmt::format(
+          "column '{}' reaches no in-service, energised {}: not used", col.name,
+          col.kind == ProfileKind::Load ? "load" : fmt::format("{} generator", to_string(col.kind))));
   }
   if (fixed_loads > 0)
-    notes_.push_back(fmt::format("{} load{} ({:.1f} MW) with no load column: held at the scenario's value", fixed_loads,
-                                 fixed_loads == 1 ? "" : "s", fixed_load_mw));
+    notes_.push_back(fmt::format("{} load{} ({:.1f} MW) with no load column: held at the scenario's value",
+                                 fixed_loads, fixed_loads == 1 ? "" : "s", fixed_load_mw));
   for (std::size_t k = 0; k < kKinds; ++k)
     if (fixed_units[k] > 0)
-      notes_.push_back(fmt::format("{} {} unit{} ({:.1f} MW) with no profile column: held at the scenario's P",
-                                   fixed_units[k], model::to_string(static_cast<model::GenKind>(k)),
-                                   fixed_units[k] == 1 ? "" : "s", fixed_units_mw[k]));
+      notes_.push_back(
+          fmt::format("{} {} unit{} ({:.1f} MW) with no profile column: held at the scenario's P",
+                      fixed_units[k], model::to_string(static_cast<model::GenKind>(k)),
+                      fixed_units[k] == 1 ? "" : "s", fixed_units_mw[k]));
   // ---- automatic tap changers
   if (opt_.tap_control) taps_ = report::automatic_taps(net);
   if (!taps_.empty()) {
@@ -309,7 +324,8 @@ TimeSeries::TimeSeries(const model::Network& net, const Profiles& profiles, Cont
     tap_site_.resize(taps_.size());
     tap_pos_before_.resize(taps_.size());
     tap_view_.buses.assign(net.buses.size(), {});
-    for (std::size_t i = 0; i < net.buses.size(); ++i) tap_view_.buses[i].energised = nm.island_of_bus[i] >= 0;
+    for (std::size_t i = 0; i < net.buses.size(); ++i)
+      tap_view_.buses[i].energised = nm.island_of_bus[i] >= 0;
     for (std::size_t t = 0; t < taps_.size(); ++t) {
       const auto& tap = taps_[t];
       auto& site = tap_site_[t];
@@ -326,7 +342,8 @@ TimeSeries::TimeSeries(const model::Network& net, const Profiles& profiles, Cont
             site.branch = static_cast<std::int32_t>(k);
             site.count = kind == topology::BranchOrigin::Kind::Branch ? 1 : 3;
             // The builder puts a transformer's three windings next to each other, HV, MV, LV.
-            if (site.count == 3 && (k + 2 >= bo.size() || bo[k + 2].index != tap.index || bo[k + 2].winding != 2))
+            if (site.count == 3 &&
+                (k + 2 >= bo.size() || bo[k + 2].index != tap.index || bo[k + 2].winding != 2))
               throw std::logic_error("TimeSeries: three-winding transformer windings are not consecutive");
             break;
           }
@@ -357,9 +374,10 @@ void TimeSeries::set_tap_admittances(std::size_t tap) {
     replace(k0, topology::branch_admittance(br.r_pu, br.x_pu, br.b_pu, br.tap_ratio, br.shift_deg));
   } else {
     const auto& tr = work_.transformers3w[static_cast<std::size_t>(t.index)];
-    const auto w = model::star_equivalent(tr, work_.base_mva, work_.bus(tr.hv_bus).base_kv, work_.bus(tr.mv_bus).base_kv,
-                                          work_.bus(tr.lv_bus).base_kv);
-    for (std::size_t j = 0; j < 3; ++j) replace(k0 + j, topology::branch_admittance(w[j].r_pu, w[j].x_pu, 0.0, w[j].tap_ratio, 0.0));
+    const auto w = model::star_equivalent(tr, work_.base_mva, work_.bus(tr.hv_bus).base_kv,
+                                          work_.bus(tr.mv_bus).base_kv, work_.bus(tr.lv_bus).base_kv);
+    for (std::size_t j = 0; j < 3; ++j)
+      replace(k0 + j, topology::branch_admittance(w[j].r_pu, w[j].x_pu, 0.0, w[j].tap_ratio, 0.0));
   }
   // The last factorisation stays: a tap step changes the Jacobian little, so chord steps still contract
   // (and when they do not, Newton refactors).
@@ -384,7 +402,8 @@ int TimeSeries::tap_wants(std::size_t tap, bool& at_limit) const {
                               : work_.transformers3w[static_cast<std::size_t>(t.index)].in_service;
   const auto type = work_.bus(t.bus).type;
   if (!in_service || type == model::BusType::PV || type == model::BusType::Ref) return 0;
-  const double vm = std::abs(islands_[static_cast<std::size_t>(site.bus_island)]->v[static_cast<std::size_t>(site.bus_math)]);
+  const double vm = std::abs(
+      islands_[static_cast<std::size_t>(site.bus_island)]->v[static_cast<std::size_t>(site.bus_math)]);
   const int dir = vm > t.vmax_pu ? +1 : vm < t.vmin_pu ? -1 : 0;
   if (dir == 0) return 0;
   if ((dir > 0 && t.pos >= t.pos_max) || (dir < 0 && t.pos <= t.pos_min)) {
@@ -435,17 +454,21 @@ TimeSeriesResult TimeSeries::run_chain(std::size_t warm_from, std::size_t first,
   for (std::size_t g = 0; g < net.generators.size(); ++g) res.gens[g].profiled = gen_column_[g] >= 0;
   reset_taps();
   res.taps.assign(taps_.size(), {});
-  for (std::size_t t = 0; t < taps_.size(); ++t) res.taps[t].min_pos = res.taps[t].max_pos = res.taps[t].final_pos = taps_[t].pos;
+  for (std::size_t t = 0; t < taps_.size(); ++t)
+    res.taps[t].min_pos = res.taps[t].max_pos = res.taps[t].final_pos = taps_[t].pos;
   for (const auto& d : islands_)
     for (const auto& r : d->refs)
-      if (r.first_gen >= 0) res.gens[static_cast<std::size_t>(d->isl.gen_of[static_cast<std::size_t>(r.first_gen)].value)].reference = true;
+      if (r.first_gen >= 0)
+        res.gens[static_cast<std::size_t>(d->isl.gen_of[static_cast<std::size_t>(r.first_gen)].value)]
+            .reference = true;
 
   // Per-hour scratch, sized once.
   std::vector<double> loading(n_elem, kNaN), loss(n_elem, 0.0), flow(n_elem, 0.0);
   std::vector<double> gen_p_mw(net.generators.size(), 0.0);
   std::vector<cplx> bus_v(observer ? net.buses.size() : 0);
   std::vector<std::size_t> gen_kind(net.generators.size());
-  for (std::size_t g = 0; g < net.generators.size(); ++g) gen_kind[g] = static_cast<std::size_t>(net.generators[g].kind);
+  for (std::size_t g = 0; g < net.generators.size(); ++g)
+    gen_kind[g] = static_cast<std::size_t>(net.generators[g].kind);
   const double limit = limits_.loading_normal_pct;
   const double tol = opt_.tol_pu;
 
@@ -492,7 +515,8 @@ TimeSeriesResult TimeSeries::run_chain(std::size_t warm_from, std::size_t first,
       nr.store_state(d.v);
       // Many chord steps: the kept factorisation is far from today's Jacobian; refresh it here, at the
       // solution, for the hours to come.
-      if (opt_.refresh_after_chord > 0 && rec.chord_iterations > opt_.refresh_after_chord && rec.newton_iterations == 0) {
+      if (opt_.refresh_after_chord > 0 && rec.chord_iterations > opt_.refresh_after_chord &&
+          rec.newton_iterations == 0) {
         nr.evaluate(d.sbus);
         nr.factorize();
         ++res.refreshes;
@@ -536,7 +560,7 @@ TimeSeriesResult TimeSeries::run_chain(std::size_t warm_from, std::size_t first,
   std::size_t done = 0;
   auto tick = [&] {
     if (!progress) return;
-    progress->update(done_counter ? done_counter->fetch_add(1, std::memory_order_relaxed) + 1 : done + 1);
+    progress->update(done_counter ? done_counter->fetch_add(1, std::memory_order_relaxed) + 1 : done);
   };
   // Lead-in hours (warm_from ≤ h < first) are solved, taps included, and not counted.
   for (std::size_t h = warm_from; h < first + count; ++h) {
@@ -546,7 +570,7 @@ TimeSeriesResult TimeSeries::run_chain(std::size_t warm_from, std::size_t first,
     }
     const bool counted = h >= first;
     if (!counted) ++res.lead_in_hours;
-    if (h == first && warm_from < first)   // the taps as the lead-in left them
+    if (h == first && warm_from < first)  // the taps as the lead-in left them
       for (std::size_t t = 0; t < taps_.size(); ++t)
         res.taps[t].min_pos = res.taps[t].max_pos = res.taps[t].final_pos = taps_[t].pos;
     const auto h32 = static_cast<std::int32_t>(h);
@@ -592,7 +616,8 @@ TimeSeriesResult TimeSeries::run_chain(std::size_t warm_from, std::size_t first,
           const auto& site = tap_site_[t];
           if (site.bus_island >= 0)
             tap_view_.buses[static_cast<std::size_t>(taps_[t].bus.value)].vm_pu =
-                std::abs(islands_[static_cast<std::size_t>(site.bus_island)]->v[static_cast<std::size_t>(site.bus_math)]);
+                std::abs(islands_[static_cast<std::size_t>(site.bus_island)]
+                             ->v[static_cast<std::size_t>(site.bus_math)]);
         }
         const int moved = report::step_taps(work_, tap_view_, taps_);
         if (moved == 0) break;
@@ -650,7 +675,8 @@ TimeSeriesResult TimeSeries::run_chain(std::size_t warm_from, std::size_t first,
         const cplx sf = vf * std::conj(br.yff * vf + br.yft * vt);
         const cplx st = vt * std::conj(br.ytf * vf + br.ytt * vt);
         // One square root per branch (std::abs of a complex is hypot: several times slower).
-        const double s = std::sqrt(d.bus_side_only[k] ? std::norm(sf) : std::max(std::norm(sf), std::norm(st)));
+        const double s =
+            std::sqrt(d.bus_side_only[k] ? std::norm(sf) : std::max(std::norm(sf), std::norm(st)));
         const auto e = static_cast<std::size_t>(d.element_of_branch[k]);
         loss[e] += (sf.real() + st.real()) * base;
         flow[e] = std::max(flow[e], s * base);
@@ -668,7 +694,7 @@ TimeSeriesResult TimeSeries::run_chain(std::size_t warm_from, std::size_t first,
         }
         const double l = loading[e];
         st.sum_loading_pct += l;
-        if (!(l <= st.max_loading_pct)) {   // also the first time (NaN)
+        if (!(l <= st.max_loading_pct)) {  // also the first time (NaN)
           st.max_loading_pct = l;
           st.max_hour = h32;
         }
@@ -718,7 +744,8 @@ TimeSeriesResult TimeSeries::run_chain(std::size_t warm_from, std::size_t first,
         const cplx s_r = d.v[static_cast<std::size_t>(r.bus)] * std::conj(i_r);
         const double p = s_r.real() - d.sbus[static_cast<std::size_t>(r.bus)].real() +
                          d.gen_p_pu[static_cast<std::size_t>(r.first_gen)];
-        gen_p_mw[static_cast<std::size_t>(d.isl.gen_of[static_cast<std::size_t>(r.first_gen)].value)] = p * base;
+        gen_p_mw[static_cast<std::size_t>(d.isl.gen_of[static_cast<std::size_t>(r.first_gen)].value)] =
+            p * base;
       }
       for (std::size_t g = 0; g < m.gens.size(); ++g) {
         const auto mg = static_cast<std::size_t>(d.isl.gen_of[g].value);
@@ -811,7 +838,8 @@ void merge(TimeSeriesResult& a, TimeSeriesResult&& b) {
     }
     if (!std::isnan(y.min_mw) && !(y.min_mw >= x.min_mw)) x.min_mw = y.min_mw;
   }
-  for (std::size_t k = 0; k < a.energy_by_kind_mwh.size(); ++k) a.energy_by_kind_mwh[k] += b.energy_by_kind_mwh[k];
+  for (std::size_t k = 0; k < a.energy_by_kind_mwh.size(); ++k)
+    a.energy_by_kind_mwh[k] += b.energy_by_kind_mwh[k];
   a.grid_import_mwh += b.grid_import_mwh;
   a.grid_export_mwh += b.grid_export_mwh;
   a.load_mwh += b.load_mwh;
@@ -845,8 +873,8 @@ void merge(TimeSeriesResult& a, TimeSeriesResult&& b) {
 
 }  // namespace
 
-TimeSeriesResult TimeSeries::run(std::size_t first, std::size_t count, const std::atomic<bool>* stop, Progress* progress,
-                                 const std::function<void(const HourView&)>& observer) {
+TimeSeriesResult TimeSeries::run(std::size_t first, std::size_t count, const std::atomic<bool>* stop,
+                                 Progress* progress, const std::function<void(const HourView&)>& observer) {
   const auto t0 = std::chrono::steady_clock::now();
   const std::size_t hours = profiles_->hours;
   if (first > hours) first = hours;

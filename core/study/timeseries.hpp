@@ -53,16 +53,16 @@ namespace lsflow::study {
 class Progress;
 
 struct TimeSeriesOptions {
-  double tol_pu = 1e-8;       // ∞-norm of the power mismatch, per unit
-  int max_iter = 10;          // Newton iterations per attempt
-  int max_chord_iter = 10;    // chord steps before Newton takes over (0: plain Newton every hour)
-  double chord_rate = 0.25;   // a chord step must cut the mismatch at least to this fraction
+  double tol_pu = 1e-8;      // ∞-norm of the power mismatch, per unit
+  int max_iter = 10;         // Newton iterations per attempt
+  int max_chord_iter = 10;   // chord steps before Newton takes over (0: plain Newton every hour)
+  double chord_rate = 0.25;  // a chord step must cut the mismatch at least to this fraction
   // An hour that took more chord steps than this refreshes the kept factorisation with the Jacobian at
   // its solution (0: never), so that the next hours' chord steps contract faster.
   int refresh_after_chord = 6;
-  bool keep_hourly = true;    // fill TimeSeriesResult::hourly
-  bool tap_control = true;    // automatic tap changers act (when the network has any)
-  int tap_max_rounds = 30;    // solves per hour, the first included
+  bool keep_hourly = true;  // fill TimeSeriesResult::hourly
+  bool tap_control = true;  // automatic tap changers act (when the network has any)
+  int tap_max_rounds = 30;  // solves per hour, the first included
   // Threads: 1 (default) runs the hours as one chain, each warm-started from the one before. With
   // N > 1 the range is cut into N consecutive chunks solved side by side; each chunk but the first
   // solves `lead_in_hours` hours before its start, not counted, so that it starts warm and with its tap
@@ -75,28 +75,28 @@ struct TimeSeriesOptions {
 
 // What a profile column reaches in the network (in service, energised).
 struct ColumnUse {
-  std::size_t column = 0;     // into Profiles::columns
+  std::size_t column = 0;  // into Profiles::columns
   std::size_t loads = 0;
   std::size_t generators = 0;
-  double base_mw = 0.0;       // the scenario's load P it scales, or the installed MW it multiplies
+  double base_mw = 0.0;  // the scenario's load P it scales, or the installed MW it multiplies
 };
 
 // Statistics over the converged hours. Elements: model branches 0..B-1, then three-winding
 // transformers B..B+T-1.
 struct ElementStats {
   static constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-  double max_loading_pct = kNaN;   // NaN: no rating, or never energised
+  double max_loading_pct = kNaN;  // NaN: no rating, or never energised
   std::int32_t max_hour = -1;
-  std::int32_t hours_over = 0;     // hours with loading above the normal-operation limit
-  double sum_loading_pct = 0.0;    // over the hours with a loading (mean = sum / converged hours)
+  std::int32_t hours_over = 0;   // hours with loading above the normal-operation limit
+  double sum_loading_pct = 0.0;  // over the hours with a loading (mean = sum / converged hours)
   double loss_mwh = 0.0;
   double max_flow_mva = 0.0;
 };
 
 struct BusStats {
   static constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-  bool checked = false;            // has a normal-operation band
-  double vmin_pu = kNaN, vmax_pu = kNaN;   // the band
+  bool checked = false;                   // has a normal-operation band
+  double vmin_pu = kNaN, vmax_pu = kNaN;  // the band
   double min_vm_pu = kNaN, max_vm_pu = kNaN;
   std::int32_t min_hour = -1, max_hour = -1;
   std::int32_t hours_under = 0, hours_over = 0;
@@ -104,54 +104,54 @@ struct BusStats {
 
 struct GenStats {
   static constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-  double energy_mwh = 0.0;         // Σ P·1 h (negative P counts negative)
+  double energy_mwh = 0.0;  // Σ P·1 h (negative P counts negative)
   double max_mw = kNaN, min_mw = kNaN;
   std::int32_t max_hour = -1;
-  bool profiled = false;           // P from a profile column (else held at the scenario's P, or the reference)
-  bool reference = false;          // balances its island (P from the solution)
+  bool profiled = false;   // P from a profile column (else held at the scenario's P, or the reference)
+  bool reference = false;  // balances its island (P from the solution)
 };
 
 // One automatic tap changer over the run.
 struct TapStats {
-  std::int32_t moves = 0;          // steps taken, summed over the hours
+  std::int32_t moves = 0;  // steps taken, summed over the hours
   std::int32_t min_pos = 0, max_pos = 0;
-  std::int32_t hours_at_limit = 0; // hours ending with the regulated bus out of band at the end of the range
+  std::int32_t hours_at_limit = 0;  // hours ending with the regulated bus out of band at the end of the range
   std::int32_t final_pos = 0;
 };
 
 // One hour, for hourly.csv.
 struct HourRecord {
   bool converged = false;
-  std::uint8_t attempt = 0;        // 0 warm start, 1 restart from the case voltages, 2 damped Newton
+  std::uint8_t attempt = 0;  // 0 warm start, 1 restart from the case voltages, 2 damped Newton
   std::int16_t newton_iterations = 0;
   std::int16_t chord_iterations = 0;
-  std::int16_t tap_rounds = 0;     // solves after the first (tap moves)
+  std::int16_t tap_rounds = 0;  // solves after the first (tap moves)
   std::int16_t tap_moves = 0;
   double load_mw = 0.0;
   double losses_mw = 0.0;
-  std::array<double, 6> gen_mw_by_kind{};   // model::GenKind order (thermal, hydro, solar, wind, grid, other)
+  std::array<double, 6> gen_mw_by_kind{};  // model::GenKind order (thermal, hydro, solar, wind, grid, other)
   double max_loading_pct = 0.0;
   std::int32_t max_loading_element = -1;
-  std::int32_t overloads = 0;      // elements above the limit
-  std::int32_t voltage_violations = 0;   // buses outside their band
+  std::int32_t overloads = 0;           // elements above the limit
+  std::int32_t voltage_violations = 0;  // buses outside their band
   double min_vm_pu = 0.0, max_vm_pu = 0.0;
-  double max_mismatch_pu = 0.0;    // at the returned voltages
+  double max_mismatch_pu = 0.0;  // at the returned voltages
 };
 
 struct TimeSeriesResult {
-  std::size_t hours = 0;           // in the profile
-  std::size_t first_hour = 0;      // the range run
-  std::size_t hours_run = 0;       // hours tried (fewer than asked when interrupted)
+  std::size_t hours = 0;       // in the profile
+  std::size_t first_hour = 0;  // the range run
+  std::size_t hours_run = 0;   // hours tried (fewer than asked when interrupted)
   std::size_t hours_converged = 0;
   bool interrupted = false;
-  std::vector<std::int32_t> not_converged;   // hours, ascending
+  std::vector<std::int32_t> not_converged;  // hours, ascending
 
   std::vector<ElementStats> elements;
   std::vector<BusStats> buses;
-  std::vector<GenStats> gens;              // per model generator (in service and energised ones used)
+  std::vector<GenStats> gens;  // per model generator (in service and energised ones used)
   std::array<double, 6> energy_by_kind_mwh{};
-  double grid_import_mwh = 0.0;            // units of kind grid: P > 0 hours
-  double grid_export_mwh = 0.0;            //                      P < 0 hours (as a positive number)
+  double grid_import_mwh = 0.0;  // units of kind grid: P > 0 hours
+  double grid_export_mwh = 0.0;  //                      P < 0 hours (as a positive number)
   double load_mwh = 0.0;
   double losses_mwh = 0.0;
   double peak_load_mw = 0.0;
@@ -160,17 +160,17 @@ struct TimeSeriesResult {
   std::int32_t max_losses_hour = -1;
   std::int32_t hours_with_overload = 0;
   std::int32_t hours_with_voltage_violation = 0;
-  std::vector<HourRecord> hourly;          // hours_run records from first_hour (keep_hourly)
-  std::vector<TapStats> taps;              // per automatic tap changer (TimeSeries::taps() order)
-  std::int32_t hours_taps_unsettled = 0;   // hours that hit tap_max_rounds with taps still moving
+  std::vector<HourRecord> hourly;         // hours_run records from first_hour (keep_hourly)
+  std::vector<TapStats> taps;             // per automatic tap changer (TimeSeries::taps() order)
+  std::int32_t hours_taps_unsettled = 0;  // hours that hit tap_max_rounds with taps still moving
 
   // Solver effort.
   std::int64_t newton_iterations = 0;
   std::int64_t chord_iterations = 0;
-  std::int32_t restarts = 0;               // hours that needed a restart or the damped Newton
-  std::int32_t refreshes = 0;              // factorisations refreshed after a long chord (see options)
-  int threads = 1;                         // chunks run side by side (TimeSeriesOptions::threads)
-  std::size_t lead_in_hours = 0;           // hours solved before a chunk's start, not counted
+  std::int32_t restarts = 0;      // hours that needed a restart or the damped Newton
+  std::int32_t refreshes = 0;     // factorisations refreshed after a long chord (see options)
+  int threads = 1;                // chunks run side by side (TimeSeriesOptions::threads)
+  std::size_t lead_in_hours = 0;  // hours solved before a chunk's start, not counted
   double elapsed_s = 0.0;
   double setup_ms = 0.0;
 };
@@ -179,11 +179,11 @@ struct TimeSeriesResult {
 struct HourView {
   std::size_t hour = 0;
   bool converged = false;
-  const std::vector<std::complex<double>>* bus_v = nullptr;   // per model bus (0 when not energised)
-  const std::vector<double>* gen_p_mw = nullptr;              // per model generator
-  const std::vector<double>* element_loading_pct = nullptr;   // per element (NaN: no rating)
+  const std::vector<std::complex<double>>* bus_v = nullptr;  // per model bus (0 when not energised)
+  const std::vector<double>* gen_p_mw = nullptr;             // per model generator
+  const std::vector<double>* element_loading_pct = nullptr;  // per element (NaN: no rating)
   const std::vector<double>* element_loss_mw = nullptr;
-  const std::vector<report::TapState>* taps = nullptr;        // positions this hour was solved with
+  const std::vector<report::TapState>* taps = nullptr;  // positions this hour was solved with
 };
 
 class TimeSeries {
@@ -191,7 +191,8 @@ class TimeSeries {
   // Builds the math model, binds the profile columns to loads and units (throws InputError at the
   // profile's header line for a column whose target is not a zone, or not a generator of that kind, of
   // the network), and sizes every buffer. `net` and `profiles` must outlive the object.
-  TimeSeries(const model::Network& net, const Profiles& profiles, ContingencyLimits limits, TimeSeriesOptions opt = {});
+  TimeSeries(const model::Network& net, const Profiles& profiles, ContingencyLimits limits,
+             TimeSeriesOptions opt = {});
   ~TimeSeries();
   TimeSeries(const TimeSeries&) = delete;
   TimeSeries& operator=(const TimeSeries&) = delete;
@@ -200,7 +201,8 @@ class TimeSeries {
   // `stop` is polled every hour (Ctrl-C): when raised, the result says interrupted and covers the hours
   // run. `progress` is updated as hours finish; `observer`, when given, sees every hour's state.
   TimeSeriesResult run(std::size_t first = 0, std::size_t count = 0, const std::atomic<bool>* stop = nullptr,
-                       Progress* progress = nullptr, const std::function<void(const HourView&)>& observer = {});
+                       Progress* progress = nullptr,
+                       const std::function<void(const HourView&)>& observer = {});
 
   [[nodiscard]] const std::vector<ColumnUse>& column_use() const { return column_use_; }
   // Loads and units no column reaches (kept at the scenario's values), columns that reach nothing:
@@ -235,14 +237,15 @@ class TimeSeries {
   model::Network work_;
   std::vector<report::TapState> taps_;
   struct TapSite {
-    std::int32_t island = -1, branch = -1, count = 0;   // the transformer's math branch(es)
-    std::int32_t bus_island = -1, bus_math = -1;         // the regulated bus
+    std::int32_t island = -1, branch = -1, count = 0;  // the transformer's math branch(es)
+    std::int32_t bus_island = -1, bus_math = -1;       // the regulated bus
   };
   std::vector<TapSite> tap_site_;
-  report::NetworkSolution tap_view_;   // bus voltages step_taps reads (buses only)
+  report::NetworkSolution tap_view_;  // bus voltages step_taps reads (buses only)
   std::vector<int> tap_pos_before_;
-  TimeSeriesResult run_chain(std::size_t warm_from, std::size_t first, std::size_t count, const std::atomic<bool>* stop,
-                             Progress* progress, std::atomic<std::size_t>* done_counter,
+  TimeSeriesResult run_chain(std::size_t warm_from, std::size_t first, std::size_t count,
+                             const std::atomic<bool>* stop, Progress* progress,
+                             std::atomic<std::size_t>* done_counter,
                              const std::function<void(const HourView&)>& observer);
   void set_tap_admittances(std::size_t tap);
   void reset_taps();

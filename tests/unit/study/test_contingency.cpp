@@ -290,6 +290,34 @@ TEST_CASE("N-1 split with a large cut-off part (solved on its own) equals a fres
   check_against_fresh(ca, c, modified);
 }
 
+TEST_CASE("N-1 cutting off the reference unit keeps the rest of the grid with a new reference", "[study][n1]") {
+  LSFLOW_REQUIRE_SHARED();
+  // case300's reference bus 7049 hangs on its generator transformer 7049-49: that outage leaves the
+  // reference alone, and the 299 other buses (all the load) must survive, not be called cut off.
+  const auto net = shared_case("case300");
+  study::ContingencyAnalysis ca(net, study::default_contingency_limits(net), tight());
+  const study::Contingency c{{ElementRef::Kind::Branch, branch_named(net, "7049-49")}};
+  report::NetworkSolution st;
+  const auto rec = ca.solve_one(c, st);
+  REQUIRE(rec.outcome == Outcome::Solved);
+  CHECK(rec.islanded_buses == 1);
+  CHECK(rec.lost_load_mw == 0.0);
+  std::size_t ref_gen = 0;
+  while (net.bus(net.generators[ref_gen].bus).id != 7049) ++ref_gen;
+  CHECK(rec.separated_gen_mw == Approx(ca.base().gens[ref_gen].p_mw));
+  // A fresh solve needs the new reference spelled out: the first PV bus with a unit (bustypes' choice),
+  // and the cut-off unit out. Angles then differ by a constant (each keeps its own reference angle).
+  auto modified = net;
+  modified.branches[static_cast<std::size_t>(c.element.index)].in_service = false;
+  modified.generators[ref_gen].in_service = false;
+  for (auto& b : modified.buses)
+    if (b.type == model::BusType::PV) {
+      b.type = model::BusType::Ref;
+      break;
+    }
+  check_against_fresh(ca, c, modified, /*angles=*/false);
+}
+
 TEST_CASE("N-1 reports a contingency that does not converge, and the loss of all generation", "[study][n1]") {
   const auto net = double_circuit(150.0);
   study::ContingencyAnalysis ca(net, study::default_contingency_limits(net), {});

@@ -2,10 +2,9 @@
 // a radial line of known rating (hosting ≈ rating + local load), a double circuit (N-1 ≈ one circuit
 // + load), a feeder where the voltage rise binds (against a fine search with plain solves), violations
 // already present, Ctrl-C.
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <string>
-
-#include <catch2/catch.hpp>
 
 #include "report/network_solution.hpp"
 #include "study/apply_scenario.hpp"
@@ -73,7 +72,7 @@ study::HostingOptions options(double max_mw, double step_mw) {
 TEST_CASE("hosting: a radial line takes its rating plus the local load", "[hosting]") {
   // 100 MVA line, 20 MW load: the line carries P − 20 MW (plus small losses), so P ≈ 120 MW.
   const auto net = feeder(1, 100.0, 0.002, 0.02, 20.0);
-  const auto lim = study::default_contingency_limits(net);   // 0.90–1.10 pu: the voltage does not bind
+  const auto lim = study::default_contingency_limits(net);  // 0.90–1.10 pu: the voltage does not bind
   const auto far = *net.find_bus_by_name("Far");
   const auto st = study::hosting_capacity(net, lim, {far}, options(500.0, 5.0));
   REQUIRE(st.buses.size() == 1);
@@ -95,7 +94,7 @@ TEST_CASE("hosting: a radial line takes its rating plus the local load", "[hosti
   CHECK(r.n1_mw == r.normal_mw);
   CHECK(r.n1.element == "L1");
   CHECK(r.existing.empty());
-  CHECK(st.contingencies == 1);   // the line (the grid equivalent and the added unit are not N-1 events)
+  CHECK(st.contingencies == 1);  // the line (the grid equivalent and the added unit are not N-1 events)
 
   // A finer step gives a tighter answer inside the coarse one's bracket.
   const auto fine = study::hosting_capacity(net, lim, {far}, options(500.0, 0.5));
@@ -112,13 +111,15 @@ TEST_CASE("hosting: a double circuit, normal vs N-1", "[hosting]") {
   const auto& r = st.buses[0];
   INFO(r.failure);
   REQUIRE(r.evaluated);
-  INFO("normal " << r.normal_mw << " (" << r.normal.text() << "), N-1 " << r.n1_mw << " (" << r.n1.text() << ")");
+  INFO("normal " << r.normal_mw << " (" << r.normal.text() << "), N-1 " << r.n1_mw << " (" << r.n1.text()
+                 << ")");
   CHECK(r.normal_mw <= 220.0);
   CHECK(r.normal_mw >= 220.0 - 2.0 - 3.0);
   CHECK(r.n1_mw <= 120.0);
   CHECK(r.n1_mw >= 120.0 - 2.0 - 1.5);
   CHECK(r.n1.kind == study::HostingViolation::Overload);
-  CHECK(((r.n1.element == "L2" && r.n1.contingency == "L1") || (r.n1.element == "L1" && r.n1.contingency == "L2")));
+  CHECK(((r.n1.element == "L2" && r.n1.contingency == "L1") ||
+         (r.n1.element == "L1" && r.n1.contingency == "L2")));
   CHECK(r.n1_runs >= 3);
   // Without N-1 only the normal figure.
   auto o = options(1000.0, 2.0);
@@ -161,7 +162,7 @@ TEST_CASE("hosting: the voltage rise binds on a resistive feeder", "[hosting]") 
   INFO("hosting " << r.normal_mw << " MW, fine search " << lo << " MW");
   CHECK(r.normal_mw <= lo + 1e-6);
   CHECK(r.normal_mw >= lo - 1.0);
-  CHECK(lo == Approx(120.0).margin(15.0));   // the R·P estimate
+  CHECK(lo == Approx(120.0).margin(15.0));  // the R·P estimate
   // Holding the voltage instead (a PV unit at 1.0 pu, no Q limit) removes the overvoltage.
   auto pv = options(500.0, 1.0);
   pv.vg_pu = 1.0;
@@ -178,7 +179,7 @@ TEST_CASE("hosting: violations already there do not bind unless worsened", "[hos
   lim.band_normal[1] = lim.band_n1[1] = study::VoltageBand{0.95, 1.05};
   const auto far = *net.find_bus_by_name("Far");
   auto lowv = net;
-  lowv.loads[0].q_mvar = 30.0;   // 30 Mvar over x = 0.2 pu: ≈ 0.06 pu drop
+  lowv.loads[0].q_mvar = 30.0;  // 30 Mvar over x = 0.2 pu: ≈ 0.06 pu drop
   const auto st = study::hosting_capacity(lowv, lim, {far}, options(500.0, 2.0));
   const auto& r = st.buses[0];
   INFO(r.failure);

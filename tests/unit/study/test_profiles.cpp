@@ -1,10 +1,9 @@
 // Profile CSV reader (core/study/profiles.hpp): the format, every error with its file:line, and the
 // shipped Lạng Sơn profiles against the facts they were built from (networks/langson/profiles/README.md).
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <map>
 #include <string>
-
-#include <catch2/catch.hpp>
 
 #include "io/read_network.hpp"
 #include "study/profiles.hpp"
@@ -66,27 +65,33 @@ TEST_CASE("profiles: a small file with comments, blanks, CRLF and spaces", "[pro
 TEST_CASE("profiles: errors name file, line and column", "[profiles]") {
   const std::string head = "hour,load:A,wind:*\n";
   CHECK(error_of("") == "p.csv: no header line (expected hour,<kind>:<target>,…): the file is empty");
-  CHECK(error_of("# only a comment\n\n") == "p.csv: no header line (expected hour,<kind>:<target>,…): the file is empty");
-  CHECK_THAT(error_of("time,load:A\n0,1\n"), StartsWith("p.csv:1: the first column must be 'hour', found 'time'"));
+  CHECK(error_of("# only a comment\n\n") ==
+        "p.csv: no header line (expected hour,<kind>:<target>,…): the file is empty");
+  CHECK_THAT(error_of("time,load:A\n0,1\n"),
+             StartsWith("p.csv:1: the first column must be 'hour', found 'time'"));
   CHECK_THAT(error_of("hour\n0\n"), StartsWith("p.csv:1: no profile columns"));
   CHECK_THAT(error_of("hour,loads:A\n"), StartsWith("p.csv:1: column 2 'loads:A': expected <kind>:<target>"));
   CHECK_THAT(error_of("hour,load\n"), StartsWith("p.csv:1: column 2 'load': expected <kind>:<target>"));
   CHECK_THAT(error_of("hour,wind:\n"), StartsWith("p.csv:1: column 2 'wind:': no target"));
-  CHECK_THAT(error_of("# c\nhour,load:A,wind:B,load:A\n"), StartsWith("p.csv:2: column 4 'load:A' repeats column 2"));
+  CHECK_THAT(error_of("# c\nhour,load:A,wind:B,load:A\n"),
+             StartsWith("p.csv:2: column 4 'load:A' repeats column 2"));
   CHECK_THAT(error_of(head), StartsWith("p.csv:1: no hours after the header"));
-  CHECK_THAT(error_of(head + "0,1,0.5\n1,1\n"), StartsWith("p.csv:3: 2 values, expected 3 (hour and 2 profile columns)"));
+  CHECK_THAT(error_of(head + "0,1,0.5\n1,1\n"),
+             StartsWith("p.csv:3: 2 values, expected 3 (hour and 2 profile columns)"));
   CHECK_THAT(error_of(head + "0,1,0.5,7\n"), StartsWith("p.csv:2: 4 values, expected 3"));
   CHECK_THAT(error_of(head + "0,1,0.5\n2,1,0.5\n"),
              StartsWith("p.csv:3: hour 2 where hour 1 was expected (rows are hours 0, 1, 2, … in order)"));
   CHECK_THAT(error_of(head + "1,1,0.5\n"), StartsWith("p.csv:2: hour 1 where hour 0 was expected"));
   CHECK_THAT(error_of(head + "0.5,1,0.5\n"), StartsWith("p.csv:2: hour '0.5' is not a whole number"));
-  CHECK_THAT(error_of(head + "0,1,0.5\n\n# gap\n1,abc,0.5\n"), StartsWith("p.csv:5: column 2 'load:A': 'abc' is not a number"));
+  CHECK_THAT(error_of(head + "0,1,0.5\n\n# gap\n1,abc,0.5\n"),
+             StartsWith("p.csv:5: column 2 'load:A': 'abc' is not a number"));
   CHECK_THAT(error_of(head + "0,1,\n"), StartsWith("p.csv:2: column 3 'wind:*': '' is not a number"));
   CHECK_THAT(error_of(head + "0,nan,0.5\n"), StartsWith("p.csv:2: column 2 'load:A': 'nan' is not a number"));
   CHECK_THAT(error_of(head + "0,1,1.2\n"),
              StartsWith("p.csv:2: column 3 'wind:*': 1.2 is outside 0–1 (per unit of installed MW)"));
-  CHECK_THAT(error_of(head + "0,-0.1,0.2\n"),
-             StartsWith("p.csv:2: column 2 'load:A': -0.1 is outside 0–10 (per unit of the scenario's load)"));
+  CHECK_THAT(
+      error_of(head + "0,-0.1,0.2\n"),
+      StartsWith("p.csv:2: column 2 'load:A': -0.1 is outside 0–10 (per unit of the scenario's load)"));
   CHECK_THAT(error_of(head + "0,10.5,0.2\n"), Contains("10.5 is outside 0–10"));
   // The file reader adds the path; a missing file says so.
   try {
@@ -145,7 +150,7 @@ TEST_CASE("profiles: shipped Lạng Sơn profiles match the facts they were buil
     double winter = 0.0;
     for (std::size_t h = 0; h < p.hours; ++h) {
       const std::size_t day = h / 24;
-      const bool monsoon = day < 90 || day >= 273;   // Jan-Mar, Oct-Dec
+      const bool monsoon = day < 90 || day >= 273;  // Jan-Mar, Oct-Dec
       if (monsoon) winter += p.at(h, c);
     }
     CHECK(winter / (cf * 8760.0) > 0.52);
@@ -157,6 +162,6 @@ TEST_CASE("profiles: shipped Lạng Sơn profiles match the facts they were buil
   const double kwh_per_kwp = p.mean(*solar) * 8760.0;
   CHECK(kwh_per_kwp >= 1000.0);
   CHECK(kwh_per_kwp <= 1150.0);
-  for (std::size_t d = 0; d < 365; ++d) CHECK(p.at(d * 24 + 1, *solar) == 0.0);   // 01:00-02:00
+  for (std::size_t d = 0; d < 365; ++d) CHECK(p.at(d * 24 + 1, *solar) == 0.0);  // 01:00-02:00
   REQUIRE(p.find("hydro:*").has_value());
 }

@@ -2,6 +2,7 @@
 // accumulators on a hand-made profile, an hour that does not converge, column binding errors, Ctrl-C.
 #include <sys/wait.h>
 
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <complex>
 #include <cstdlib>
@@ -10,8 +11,6 @@
 #include <numbers>
 #include <sstream>
 #include <string>
-
-#include <catch2/catch.hpp>
 
 #include "report/network_solution.hpp"
 #include "report/tap_control.hpp"
@@ -130,9 +129,9 @@ void compare_with_fresh(const study::TimeSeries& ts, const study::HourView& v, d
   }
   CHECK(dv < 1e-9);
   CHECK(dva < 1e-7);
-  CHECK(dp < 1e-6);      // MW
-  CHECK(dl < 1e-6);      // % of rating
-  CHECK(dloss < 1e-6);   // MW
+  CHECK(dp < 1e-6);     // MW
+  CHECK(dl < 1e-6);     // % of rating
+  CHECK(dloss < 1e-6);  // MW
 }
 
 const char* kRadialProfile =
@@ -145,7 +144,8 @@ const char* kRadialProfile =
 
 }  // namespace
 
-TEST_CASE("timeseries: accumulators on a hand-made profile, with an hour that does not converge", "[timeseries]") {
+TEST_CASE("timeseries: accumulators on a hand-made profile, with an hour that does not converge",
+          "[timeseries]") {
   const auto net = radial();
   const auto prof = study::parse_profiles(kRadialProfile, "radial.csv");
   study::TimeSeriesOptions opt;
@@ -182,7 +182,7 @@ TEST_CASE("timeseries: accumulators on a hand-made profile, with an hour that do
   CHECK(wind == Approx(20.0 * (0.5 + 1.0)));
   CHECK(max_h == 2);
   CHECK(over == 1);
-  CHECK(under == 1);   // hour 2: ≈ 0.96 pu
+  CHECK(under == 1);  // hour 2: ≈ 0.96 pu
   // The 9 × load hour really does not solve, even from scratch.
   CHECK_FALSE(report::solve_network(ts.network_at(3), fresh_options(1e-8)).converged);
 
@@ -203,11 +203,12 @@ TEST_CASE("timeseries: accumulators on a hand-made profile, with an hour that do
   CHECK(r.load_mwh == Approx(load).epsilon(1e-12));
   CHECK(r.losses_mwh == Approx(losses).epsilon(1e-9));
   CHECK(r.energy_by_kind_mwh[static_cast<std::size_t>(model::GenKind::Wind)] == Approx(30.0).epsilon(1e-12));
-  CHECK(r.energy_by_kind_mwh[static_cast<std::size_t>(model::GenKind::Solar)] == Approx(solar).epsilon(1e-12));
+  CHECK(r.energy_by_kind_mwh[static_cast<std::size_t>(model::GenKind::Solar)] ==
+        Approx(solar).epsilon(1e-12));
   CHECK(solar == Approx(8.0));
   CHECK(r.grid_import_mwh == Approx(grid_in).epsilon(1e-9));
   CHECK(r.grid_export_mwh == Approx(grid_out).epsilon(1e-9));
-  CHECK(r.grid_export_mwh > 0.0);   // hour 4 sends wind back to the grid
+  CHECK(r.grid_export_mwh > 0.0);  // hour 4 sends wind back to the grid
   const auto& l1 = r.elements[0];
   CHECK(l1.max_loading_pct == Approx(max_l).epsilon(1e-9));
   CHECK(l1.max_hour == 2);
@@ -250,20 +251,26 @@ TEST_CASE("timeseries: profile columns must name zones or generators of their ki
     }
     return "no error";
   };
-  CHECK_THAT(error_of("# c\nhour,load:Z,load:Nowhere\n0,1,1\n"),
-             StartsWith("p.csv:2: column 3 'load:Nowhere': the network has no zone named 'Nowhere' (zones: Out, Z)"));
-  CHECK_THAT(error_of("hour,wind:Solar_A\n0,1\n"), StartsWith("p.csv:1: column 2 'wind:Solar_A': Solar_A is a solar generator, not wind"));
-  CHECK_THAT(error_of("hour,hydro:Grid\n0,1\n"), StartsWith("p.csv:1: column 2 'hydro:Grid': Grid is a grid generator, not hydro"));
+  CHECK_THAT(
+      error_of("# c\nhour,load:Z,load:Nowhere\n0,1,1\n"),
+      StartsWith(
+          "p.csv:2: column 3 'load:Nowhere': the network has no zone named 'Nowhere' (zones: Out, Z)"));
+  CHECK_THAT(error_of("hour,wind:Solar_A\n0,1\n"),
+             StartsWith("p.csv:1: column 2 'wind:Solar_A': Solar_A is a solar generator, not wind"));
+  CHECK_THAT(error_of("hour,hydro:Grid\n0,1\n"),
+             StartsWith("p.csv:1: column 2 'hydro:Grid': Grid is a grid generator, not hydro"));
   CHECK_THAT(error_of("hour,solar:Foo\n0,1\n"), Contains("no solar generator or zone named 'Foo'"));
   CHECK(error_of("hour,wind:Wind_A,solar:*,load:*\n0,1,1,1\n") == "no error");
   // A column that reaches nothing is a note, not an error.
   const auto prof = study::parse_profiles("hour,hydro:*,load:*\n0,1,1\n", "p.csv");
   study::TimeSeries ts(net, prof, lim);
   bool noted = false;
-  for (const auto& n : ts.notes()) noted = noted || n.find("'hydro:*' reaches no in-service") != std::string::npos;
+  for (const auto& n : ts.notes())
+    noted = noted || n.find("'hydro:*' reaches no in-service") != std::string::npos;
   CHECK(noted);
   // Name beats zone beats *.
-  const auto prof2 = study::parse_profiles("hour,wind:*,wind:Z,wind:Wind_A,load:*\n0,0.1,0.2,0.3,1\n", "p.csv");
+  const auto prof2 =
+      study::parse_profiles("hour,wind:*,wind:Z,wind:Wind_A,load:*\n0,0.1,0.2,0.3,1\n", "p.csv");
   study::TimeSeries ts2(net, prof2, lim);
   CHECK(ts2.network_at(0).generators[1].p_mw == Approx(0.3 * 20));
 }
@@ -298,7 +305,8 @@ struct LangSon {
   study::ContingencyLimits limits;
 };
 LangSon langson(const std::string& scenario) {
-  const auto s = study::read_scenario((test::source_dir() / "networks" / "langson" / "scenarios" / scenario).string());
+  const auto s =
+      study::read_scenario((test::source_dir() / "networks" / "langson" / "scenarios" / scenario).string());
   LangSon l{study::build_network(s), {}};
   l.limits = study::contingency_limits(l.net, study::scenario_limits(s));
   return l;
@@ -308,7 +316,8 @@ std::string langson_profiles() {
 }
 }  // namespace
 
-TEST_CASE("timeseries: Lạng Sơn hours equal fresh solves of the same hour's network", "[timeseries][langson]") {
+TEST_CASE("timeseries: Lạng Sơn hours equal fresh solves of the same hour's network",
+          "[timeseries][langson]") {
   const auto prof = study::read_profiles(langson_profiles());
   study::TimeSeriesOptions opt;
   opt.tol_pu = 1e-11;
@@ -323,7 +332,7 @@ TEST_CASE("timeseries: Lạng Sơn hours equal fresh solves of the same hour's n
     });
     CHECK(compared == 16);
     CHECK(r.not_converged.empty());
-    CHECK(r.chord_iterations > 0);   // the warm start is in use
+    CHECK(r.chord_iterations > 0);  // the warm start is in use
   }
   SECTION("national-plan wind at the 2030 peak, automatic taps acting") {
     const auto l = langson("wind-1444-peak.yaml");
@@ -375,7 +384,7 @@ TEST_CASE("timeseries: two threads give the chain's statistics", "[timeseries][l
       CHECK(b.elements[e].hours_over == a.elements[e].hours_over);
     }
     for (std::size_t i = 0; i < a.buses.size(); ++i) {
-      if (a.buses[i].min_hour < 0) {   // not energised in this case
+      if (a.buses[i].min_hour < 0) {  // not energised in this case
         CHECK(b.buses[i].min_hour < 0);
         continue;
       }
@@ -383,9 +392,11 @@ TEST_CASE("timeseries: two threads give the chain's statistics", "[timeseries][l
       CHECK(b.buses[i].min_vm_pu == Approx(a.buses[i].min_vm_pu).epsilon(1e-9));
       CHECK(b.buses[i].hours_under == a.buses[i].hours_under);
       // Where |V| moves at all (not a bus held at a set-point, whose minimum is every hour to rounding).
-      if (a.buses[i].max_vm_pu - a.buses[i].min_vm_pu > 1e-6) CHECK(b.buses[i].min_hour == a.buses[i].min_hour);
+      if (a.buses[i].max_vm_pu - a.buses[i].min_vm_pu > 1e-6)
+        CHECK(b.buses[i].min_hour == a.buses[i].min_hour);
     }
-    for (std::size_t k = 0; k < 600; ++k) CHECK(b.hourly[k].losses_mw == Approx(a.hourly[k].losses_mw).epsilon(1e-9));
+    for (std::size_t k = 0; k < 600; ++k)
+      CHECK(b.hourly[k].losses_mw == Approx(a.hourly[k].losses_mw).epsilon(1e-9));
   }
   SECTION("automatic taps: the same energy, losses close") {
     study::TimeSeries one(l.net, prof, l.limits, opt);
@@ -439,23 +450,28 @@ struct Cli {
 
 Cli run_cli(const TempDir& t, const std::string& args) {
   const auto out = t.dir / "stdout.txt", err = t.dir / "stderr.txt";
-  const std::string cmd = "\"" + test::cli_path() + "\" " + args + " >\"" + out.string() + "\" 2>\"" + err.string() + "\"";
+  const std::string cmd =
+      "\"" + test::cli_path() + "\" " + args + " >\"" + out.string() + "\" 2>\"" + err.string() + "\"";
   const int rc = std::system(cmd.c_str());
   return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, slurp(out), slurp(err)};
 }
 }  // namespace
 
-TEST_CASE("lsflow timeseries and hosting: exit codes, file:line errors, --out files", "[timeseries][hosting][cli]") {
+TEST_CASE("lsflow timeseries and hosting: exit codes, file:line errors, --out files",
+          "[timeseries][hosting][cli]") {
   TempDir t;
-  const std::string scenario = (test::source_dir() / "networks" / "langson" / "scenarios" / "base-peak.yaml").string();
+  const std::string scenario =
+      (test::source_dir() / "networks" / "langson" / "scenarios" / "base-peak.yaml").string();
   std::string prof = "# a day\nhour,load:*,solar:*,hydro:*\n";
-  for (int h = 0; h < 24; ++h) prof += std::to_string(h) + "," + std::to_string(0.5 + 0.02 * h) + ",0," + "0.4\n";
+  for (int h = 0; h < 24; ++h)
+    prof += std::to_string(h) + "," + std::to_string(0.5 + 0.02 * h) + ",0," + "0.4\n";
   const auto good = t.write("day.csv", prof);
   const auto bad = t.write("bad.csv", "hour,load:*\n0,0.5\n1,x\n");
   const auto wrong_zone = t.write("zone.csv", "hour,load:Atlantis\n0,0.5\n");
   const auto out = (t.dir / "out").string();
 
-  auto r = run_cli(t, "timeseries \"" + scenario + "\" --profiles \"" + good + "\" --out \"" + out + "\" --no-progress");
+  auto r = run_cli(
+      t, "timeseries \"" + scenario + "\" --profiles \"" + good + "\" --out \"" + out + "\" --no-progress");
   INFO(r.out << r.err);
   CHECK(r.exit == 0);
   CHECK_THAT(r.out, Contains("solved    24 of 24 hours"));
@@ -472,7 +488,8 @@ TEST_CASE("lsflow timeseries and hosting: exit codes, file:line errors, --out fi
   CHECK_THAT(r.err, StartsWith(bad + ":3: column 2 'load:*': 'x' is not a number"));
   r = run_cli(t, "timeseries \"" + scenario + "\" --profiles \"" + wrong_zone + "\" --no-progress");
   CHECK(r.exit == 2);
-  CHECK_THAT(r.err, StartsWith(wrong_zone + ":1: column 2 'load:Atlantis': the network has no zone named 'Atlantis'"));
+  CHECK_THAT(r.err, StartsWith(wrong_zone +
+                               ":1: column 2 'load:Atlantis': the network has no zone named 'Atlantis'"));
   r = run_cli(t, "timeseries \"" + scenario + "\" --no-progress");
   CHECK(r.exit == 2);
   CHECK_THAT(r.err, Contains("needs --profiles FILE"));
@@ -481,8 +498,8 @@ TEST_CASE("lsflow timeseries and hosting: exit codes, file:line errors, --out fi
   CHECK_THAT(r.err, Contains("the profile has hours 0-23, not 30"));
 
   const auto hout = (t.dir / "hosting").string();
-  r = run_cli(t, "hosting \"" + scenario + "\" --buses TrangDinh110,BinhGia110 --voltage-min-kv 66 --out \"" + hout +
-                     "\" --no-progress");
+  r = run_cli(t, "hosting \"" + scenario + "\" --buses TrangDinh110,BinhGia110 --voltage-min-kv 66 --out \"" +
+                     hout + "\" --no-progress");
   CHECK(r.exit == 0);
   CHECK_THAT(r.out, Contains("L110_DongDang_TrangDinh"));
   CHECK(fs::exists(fs::path(hout) / "hosting.csv"));
