@@ -509,3 +509,33 @@ TEST_CASE("lsflow timeseries and hosting: exit codes, file:line errors, --out fi
   CHECK(r.exit == 2);
   CHECK_THAT(r.err, Contains("no bus named or numbered 'Nowhere110'"));
 }
+
+TEST_CASE("progress: plain lines when not a terminal, only the final one for a short run", "[timeseries][progress]") {
+  std::FILE* f = std::tmpfile();
+  REQUIRE(f != nullptr);
+  {
+    study::Progress p("timeseries", 100, "hours", f);
+    CHECK_FALSE(p.terminal());
+    for (std::size_t i = 1; i <= 100; ++i) p.update(i);
+    p.update(50);   // going back is ignored
+    p.finish("0 not converged");
+    p.finish("twice");   // once only
+  }
+  std::rewind(f);
+  std::string text;
+  char buf[256];
+  while (std::fgets(buf, sizeof buf, f)) text += buf;
+  std::fclose(f);
+  CHECK_THAT(text, StartsWith("timeseries: 100/100 hours in "));
+  CHECK_THAT(text, Contains(", 0 not converged\n"));
+  CHECK(std::count(text.begin(), text.end(), '\n') == 1);
+  CHECK(text.find('\r') == std::string::npos);
+  // Disabled: nothing at all.
+  std::FILE* g = std::tmpfile();
+  {
+    study::Progress p("x", 10, "", g, false);
+    p.update(10);
+  }
+  CHECK(std::ftell(g) == 0);
+  std::fclose(g);
+}
