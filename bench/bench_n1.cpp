@@ -89,7 +89,7 @@ void BM_N1(benchmark::State& state, std::string name, int threads, bool sample) 
   const auto& list = sample ? p.sample : p.branches;
   warm_up(p, threads);
   double cpu = 0.0, wall = 0.0;
-  std::size_t done = 0, not_converged = 0, split = 0;
+  std::size_t done = 0, not_converged = 0, split = 0, steps = 0, newton = 0;
   for (auto _ : state) {
     const double c0 = process_cpu_s();
     const auto w0 = std::chrono::steady_clock::now();
@@ -97,10 +97,12 @@ void BM_N1(benchmark::State& state, std::string name, int threads, bool sample) 
     wall += std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
     cpu += process_cpu_s() - c0;
     done += res.records.size();
-    not_converged = split = 0;
+    not_converged = split = steps = newton = 0;
     for (const auto& r : res.records) {
       not_converged += r.outcome != study::Outcome::Solved;
       split += r.islanding;
+      steps += static_cast<std::size_t>(r.iterations);
+      newton += static_cast<std::size_t>(r.newton_iterations);
     }
     benchmark::DoNotOptimize(res.records.data());
   }
@@ -109,6 +111,10 @@ void BM_N1(benchmark::State& state, std::string name, int threads, bool sample) 
   state.counters["contingencies_per_cpu_s"] = static_cast<double>(done) / cpu;
   state.counters["not_converged"] = static_cast<double>(not_converged);
   state.counters["islanding"] = static_cast<double>(split);
+  // Deterministic cost proxies (independent of machine load): solver steps per contingency, and how
+  // many of them refactored the Jacobian.
+  state.counters["steps_per_contingency"] = static_cast<double>(steps) / static_cast<double>(list.size());
+  state.counters["newton_per_contingency"] = static_cast<double>(newton) / static_cast<double>(list.size());
   state.counters["loadavg"] = load;
 }
 

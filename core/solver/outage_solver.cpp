@@ -80,6 +80,26 @@ OutageSolver::OutageSolver(const MathModel& m, const std::vector<BusKind>& kind,
   const auto n = static_cast<std::size_t>(n_bus_);
   const auto& y = ybus_.matrix();
   y_base_.assign(y.valuePtr(), y.valuePtr() + y.nonZeros());
+  {
+    const auto nnz = static_cast<std::size_t>(y.nonZeros());
+    const auto* outer = y.outerIndexPtr();
+    const auto* inner = y.innerIndexPtr();
+    csr_ptr_.assign(n + 1, 0);
+    for (std::size_t p = 0; p < nnz; ++p) ++csr_ptr_[static_cast<std::size_t>(inner[p]) + 1];
+    for (std::size_t i = 0; i < n; ++i) csr_ptr_[i + 1] += csr_ptr_[i];
+    csr_col_.resize(nnz);
+    csr_val_.resize(nnz);
+    csr_of_.resize(nnz);
+    std::vector<std::int32_t> next(csr_ptr_.begin(), csr_ptr_.end() - 1);
+    for (std::int32_t k = 0; k < n_bus_; ++k)
+      for (auto p = outer[k]; p < outer[k + 1]; ++p) {
+        const auto q = static_cast<std::size_t>(next[static_cast<std::size_t>(inner[p])]++);
+        csr_col_[q] = k;
+        csr_val_[q] = y_base_[static_cast<std::size_t>(p)];
+        csr_of_[static_cast<std::size_t>(p)] = static_cast<std::int32_t>(q);
+      }
+    csr_base_ = csr_val_;
+  }
 
   unit_ptr_.assign(n + 1, 0);
   for (const auto& g : m.gens) ++unit_ptr_[static_cast<std::size_t>(g.bus) + 1];
@@ -207,28 +227,23 @@ double OutageSolver::j0_at(std::int32_t row, std::int32_t col) const {
 }
 
 double OutageSolver::mismatch() {
-  const auto& y = ybus_.matrix();
-  const auto* outer = y.outerIndexPtr();
-  const auto* inner = y.innerIndexPtr();
-  const cplx* yv = y.valuePtr();
-  std::fill(i_.begin(), i_.end(), cplx{});
-  for (std::int32_t k = 0; k < n_bus_; ++k) {
-    const cplx vk = v_[static_cast<std::size_t>(k)];
-    for (auto p = outer[k]; p < outer[k + 1]; ++p) i_[static_cast<std::size_t>(inner[p])] += yv[p] * vk;
-  }
+  const cplx* yv = csr_val_.data();
+  const std::int32_t* col = csr_col_.data();
   double norm = 0.0;
   std::int32_t worst = -1;
   for (std::int32_t b = 0; b < n_bus_; ++b) {
     const auto bi = static_cast<std::size_t>(b);
     const auto ti = theta_idx_[bi];
-    if (ti < 0) continue;
+    if (ti < 0) continue;   // the reference: no equation
     const auto vi = vm_idx_[bi];
-    if (bus_off_[bi]) {   // cut off: equation replaced by the identity, nothing to correct
+    if (bus_off_[bi]) {     // cut off: equation replaced by the identity, nothing to correct
       f_[static_cast<std::size_t>(ti)] = 0.0;
       if (vi >= 0) f_[static_cast<std::size_t>(vi)] = 0.0;
       continue;
     }
-    const cplx mis = v_[bi] * std::conj(i_[bi]) - sbus_[bi];
+    cplx cur{};
+    for (auto p = csr_ptr_[bi]; p < csr_ptr_[bi + 1]; ++p) cur += yv[p] * v_[static_cast<std::size_t>(col[p])];
+    const cplx mis = v_[bi] * std::conj(cur) - sbus_[bi];
     f_[static_cast<std::size_t>(ti)] = mis.real();
     if (!(std::abs(mis.real()) <= norm)) { norm = std::abs(mis.real()); worst = b; }   // also catches NaN
     if (vi < 0) continue;
@@ -340,7 +355,11 @@ bool OutageSolver::prepare_correction(std::span<const std::int32_t> branches_out
 
 void OutageSolver::apply_h0(bool corrected) {
   nr_->klu().solve(x_.data());
-  if (!corrected || n_rows_ == 0) return;
+  if (corrected) apply_correction();
+}
+
+void OutageSolver::apply_correction() {
+  if (n_rows_ == 0) return;
   const auto n = static_cast<std::size_t>(n_eq_);
   auto& rhs = lu_->rhs;
   rhs.resize(n_cols_);
@@ -409,8 +428,12 @@ const OutageSolution& OutageSolver::solve(std::span<const std::int32_t> branches
                                           std::span<const std::int32_t> buses_cut_off) {
   sol_ = OutageSolution{};
   set_injections_and_start(gens_out);
-  for (auto b : branches_out)
+  for (auto b : branches_out) {
     ybus_.add_branch(m_->branches[static_cast<std::size_t>(b)], static_cast<std::size_t>(b), -1.0);
+    const auto& pos = ybus_.branch_pos(static_cast<std::size_t>(b));   // the CSR copy follows
+    const cplx* y = ybus_.matrix().valuePtr();
+    for (auto p : pos) csr_val_[static_cast<std::size_t>(csr_of_[static_cast<std::size_t>(p)])] = y[p];
+  }
   for (auto b : buses_cut_off) bus_off_[static_cast<std::size_t>(b)] = 1;
   const bool split = !buses_cut_off.empty();
 
@@ -454,8 +477,21 @@ const OutageSolution& OutageSolver::solve(std::span<const std::int32_t> branches
     const auto ne = static_cast<std::size_t>(n_eq_);
     int k = -1;   // index of the last step taken
     while (chord_ok && norm >= target && std::isfinite(norm) && sol_.chord_iterations < opt_.max_chord_iter) {
-      std::copy(f_.begin(), f_.end(), x_.begin());
-      apply_h0(corrected);
+      if (sol_.chord_iterations == 0 && corrected && !opt_.first_step_solve) {
+        // The first mismatch lives in the outage's rows only (the base case balanced the others to
+        // within tol), so J0⁻¹·F = Z·F[rows]: no solve.
+        std::fill(x_.begin(), x_.end(), 0.0);
+        for (int j = 0; j < n_rows_; ++j) {
+          const double fj = f_[static_cast<std::size_t>(rows_[j])];
+          if (fj == 0.0) continue;
+          const double* z = z_.data() + static_cast<std::size_t>(j) * ne;
+          for (std::size_t e = 0; e < ne; ++e) x_[e] += z[e] * fj;
+        }
+        apply_correction();
+      } else {
+        std::copy(f_.begin(), f_.end(), x_.begin());
+        apply_h0(corrected);
+      }
       double* next = steps_.data() + static_cast<std::size_t>(k + 1) * ne;
       for (std::size_t e = 0; e < ne; ++e) next[e] = -x_[e];
       if (opt_.broyden && k >= 0) {
@@ -499,7 +535,13 @@ const OutageSolution& OutageSolver::solve(std::span<const std::int32_t> branches
     }
   }
   for (auto b : buses_cut_off) bus_off_[static_cast<std::size_t>(b)] = 0;
-  for (auto b : branches_out) restore_branch(b);
+  for (auto b : branches_out) {
+    restore_branch(b);
+    for (auto p : ybus_.branch_pos(static_cast<std::size_t>(b))) {
+      const auto q = static_cast<std::size_t>(csr_of_[static_cast<std::size_t>(p)]);
+      csr_val_[q] = csr_base_[q];
+    }
+  }
   return sol_;
 }
 

@@ -27,6 +27,8 @@ struct OutageOptions {
   // Broyden updates on top of the corrected base factorisation (good Broyden, Kelley's limited-memory
   // form: one solve per step, superlinear instead of linear convergence). Off: plain chord steps.
   bool broyden = true;
+  // The first step after a branch outage as a plain solve instead of from Z (for comparisons).
+  bool first_step_solve = false;
   KluSolver::Settings klu{};
 };
 
@@ -93,6 +95,7 @@ class OutageSolver {
   [[nodiscard]] double j0_at(std::int32_t row, std::int32_t col) const;
   double mismatch();
   void apply_h0(bool corrected);   // x_ ← J1⁻¹·x_ (base factors + low-rank correction)
+  void apply_correction();         // x_ ← x_ − Z·D·M⁻¹·(E_cᵀ·x_): J0⁻¹ → J1⁻¹
   void apply_step(const double* s);  // state += s (θ, |V|), V from them
   void newton(bool from_start);
 
@@ -100,6 +103,10 @@ class OutageSolver {
   OutageOptions opt_;
   Ybus ybus_;
   std::vector<cplx> y_base_;                 // Ybus values with every branch in
+  // Ybus by rows (CSR) for the mismatch, a gather per bus instead of a scatter; kept in step with ybus_
+  // for the branches out. csr_of_[p]: the CSR position of CSC position p.
+  std::vector<std::int32_t> csr_ptr_, csr_col_, csr_of_;
+  std::vector<cplx> csr_val_, csr_base_;
   std::vector<BusKind> kind_base_, kind_;
   std::unique_ptr<NewtonRaphson> nr_;        // on ybus_, base kinds; its KLU holds J0's factors
   std::vector<double> j0_;                   // J0 = J(v_base) values, NR's layout

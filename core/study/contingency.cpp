@@ -774,7 +774,9 @@ void ContingencyAnalysis::run_contingency(const Contingency& c, std::int32_t ind
   for (std::size_t g = 0; g < m.gens.size(); ++g) {
     const auto bus = static_cast<std::size_t>(m.gens[g].bus);
     const auto part = static_cast<std::size_t>(w.mark[bus]);
-    w.part_has_gen[part] = 1;
+    // Supply of its own only from units that produced power in the base case (a unit at 0 MW, e.g.
+    // solar in the evening, does not keep a cut-off part supplied).
+    if (d.gen_p_base_mw[g] > 0.0) w.part_has_gen[part] = 1;
     if (m.bus_kind[bus] != BusKind::PQ) w.part_rank[part] = std::max<std::uint8_t>(w.part_rank[part], 1);
     if (m.bus_kind[bus] != BusKind::PQ && d.grid_unit[g]) w.part_rank[part] = 2;
   }

@@ -96,7 +96,7 @@ struct ContingencyRecord {
   BusIdx worst_mismatch_bus;      // where the mismatch is largest (invalid for a star point)
   // Islanding.
   std::int32_t islanded_buses = 0;
-  double lost_load_mw = 0.0;        // load in cut-off parts without generation: loses supply
+  double lost_load_mw = 0.0;        // load in cut-off parts without generation (no unit above 0 MW): no supply
   double separated_load_mw = 0.0;   // load in cut-off parts with generation (not solved)
   double separated_gen_mw = 0.0;    // base-case generation in cut-off parts
   // The reference unit(s): P after the contingency and its change from the base case.
@@ -138,7 +138,7 @@ struct IslandedBus {
   std::int32_t contingency = -1;
   BusIdx bus;
   double load_mw = 0.0;
-  bool with_generation = false;     // its cut-off part has generation
+  bool with_generation = false;     // its cut-off part has a unit that produced power in the base case
 };
 
 // Per monitored element / bus: the worst post-contingency value and the contingency that caused it

@@ -28,9 +28,11 @@
 // statistic (the energies say over how many hours they are), and the next hour starts from the last
 // converged solution. Results do not depend on how the hours got solved beyond the tolerance.
 //
-// Per element and hour, without allocation: loading = max(|S_from|, |S_to|) / rate A (a three-winding
-// transformer: its worst winding, bus-side |S| over that winding's rating), losses P_from + P_to; per bus
-// |V| against the normal-operation band; per unit P (the reference unit's from its injection, as pfsoln).
+// Per element and hour: loading = max(|S_from|, |S_to|) / rate A (a three-winding transformer: its worst
+// winding, bus-side |S| over that winding's rating), losses P_from + P_to; per bus |V| against the
+// normal-operation band; per unit P (the reference unit's from its injection, as pfsoln). An hour
+// allocates nothing (every buffer is sized before the first hour), except that each round of tap moves
+// calls report::step_taps, which allocates one small vector, and the restarts of a failing hour.
 #include <array>
 #include <atomic>
 #include <cmath>
@@ -68,7 +70,8 @@ struct TimeSeriesOptions {
   // solves `lead_in_hours` hours before its start, not counted, so that it starts warm and with its tap
   // changers settled as the chain would have them. The statistics are then those of the chain to within
   // the solver tolerance, except that an on-load tap changer's position depends on its history: near a
-  // chunk's start it can sit one step off the chain's for a while. An observer forces one thread.
+  // chunk's start it can sit one step off the chain's for a while. An observer forces one thread, and so
+  // does a range shorter than threads × max(2 × lead_in_hours, 48) hours.
   int threads = 1;
   int lead_in_hours = 24;
 };
@@ -216,7 +219,8 @@ class TimeSeries {
   [[nodiscard]] const Profiles& profiles() const { return *profiles_; }
   [[nodiscard]] const ContingencyLimits& limits() const { return limits_; }
   // The automatic tap changers that act (empty when tap control is off or the network has none); `pos`
-  // is the position after the last hour run.
+  // is the position after the last hour this object solved (with threads > 1, the first chunk's last
+  // hour: TimeSeriesResult::taps[t].final_pos is the run's end).
   [[nodiscard]] const std::vector<report::TapState>& taps() const { return taps_; }
 
   struct Island;

@@ -23,8 +23,11 @@
 
 #include "io/matpower_reader.hpp"
 #include "report/network_solution.hpp"
+#include "study/apply_scenario.hpp"
 #include "study/contingency.hpp"
+#include "study/limits.hpp"
 #include "study/n1_report.hpp"
+#include "study/scenario.hpp"
 #include "test_paths.hpp"
 
 using namespace lsflow;
@@ -316,6 +319,34 @@ TEST_CASE("N-1 cutting off the reference unit keeps the rest of the grid with a 
       break;
     }
   check_against_fresh(ca, c, modified, /*angles=*/false);
+}
+
+TEST_CASE("N-1 of a three-winding transformer (Lạng Sơn base-peak) equals a fresh solve", "[study][n1][langson]") {
+  const auto path = (test::source_dir() / "networks" / "langson" / "scenarios" / "base-peak.yaml").string();
+  if (!std::filesystem::exists(path)) {
+    WARN("skipped: " << path << " not found");
+    return;
+  }
+  const auto scenario = study::read_scenario(path);
+  const auto net = study::build_network(scenario);
+  const auto limits = study::contingency_limits(net, study::scenario_limits(scenario));
+  study::ContingencyAnalysis ca(net, limits, tight());
+  std::int32_t t1 = -1;
+  for (std::size_t k = 0; k < net.transformers3w.size(); ++k)
+    if (net.transformers3w[k].name == "LangSon_T1") t1 = static_cast<std::int32_t>(k);
+  REQUIRE(t1 >= 0);
+  const study::Contingency c{{ElementRef::Kind::Trafo3W, t1}};
+  report::NetworkSolution st;
+  const auto rec = ca.solve_one(c, st);
+  CHECK_FALSE(rec.islanding);           // LangSon_T2 takes over; only the star point drops out
+  CHECK(rec.newton_iterations == 0);    // base factorisation with the star point's rows replaced
+  auto modified = net;
+  modified.transformers3w[static_cast<std::size_t>(t1)].in_service = false;
+  check_against_fresh(ca, c, modified);
+  // The parallel unit is overloaded after the outage (the figure lsflow n1 reports for this case).
+  const auto res = ca.run({c});
+  REQUIRE(res.records[0].overloads > 0);
+  CHECK(ca.monitor_label(res.overloads[0].monitor).rfind("LangSon_T2", 0) == 0);
 }
 
 TEST_CASE("N-1 reports a contingency that does not converge, and the loss of all generation", "[study][n1]") {
