@@ -175,8 +175,13 @@ void check_limits(const Island& d, const std::vector<cplx>& v, std::int32_t skip
     }
     if (r2 > lim2) {
       ++rec.overloads;
-      w.overloads.push_back({c, mon, 100.0 * std::sqrt(r2), base_loading_pct[mu], std::sqrt(s2) * base,
-                             d.rating_mva[bi]});
+      const double pct = 100.0 * std::sqrt(r2);
+      const bool pre = base_loading_pct[mu] * base_loading_pct[mu] > lim2 * 1e4;
+      const bool worse = pre && pct > base_loading_pct[mu] + kWorsenedLoadingPct;
+      rec.new_violations += !pre;
+      rec.worsened_violations += worse;
+      if ((!pre || worse) && !(pct <= rec.worst_new_loading_pct)) rec.worst_new_loading_pct = pct;
+      w.overloads.push_back({c, mon, pct, base_loading_pct[mu], std::sqrt(s2) * base, d.rating_mva[bi], pre});
     }
   }
   if (best_mon >= 0) {
@@ -205,9 +210,16 @@ void check_limits(const Island& d, const std::vector<cplx>& v, std::int32_t skip
     }
     if (vm2 < d.vmin2[ii] || vm2 > d.vmax2[ii]) {
       const double vm = std::sqrt(vm2);
-      VoltageViolation vv{c, bus, vm, std::abs(d.v_base[ii]), d.vmin[ii], d.vmax[ii]};
+      const double vm_base = std::abs(d.v_base[ii]);
+      VoltageViolation vv{c, bus, vm, vm_base, d.vmin[ii], d.vmax[ii], !(vm_base >= d.vmin[ii] && vm_base <= d.vmax[ii])};
       if (vm2 < d.vmin2[ii]) ++rec.undervoltages;
       else ++rec.overvoltages;
+      const bool worse =
+          vv.pre_existing &&
+          vv.excess_pu() > VoltageViolation{c, bus, vm_base, vm_base, d.vmin[ii], d.vmax[ii]}.excess_pu() + kWorsenedVoltagePu;
+      rec.new_violations += !vv.pre_existing;
+      rec.worsened_violations += worse;
+      if (!vv.pre_existing || worse) rec.worst_new_excess_pu = std::max(rec.worst_new_excess_pu, vv.excess_pu());
       rec.max_violation_pu = std::max(rec.max_violation_pu, vv.excess_pu());
       w.voltages.push_back(vv);
     }
@@ -559,6 +571,12 @@ ContingencyAnalysis::ContingencyAnalysis(const model::Network& net, ContingencyL
   setup_ms_ = ms_since(t0);
 }
 
+struct ContingencyAnalysis::Pool {
+  explicit Pool(int n) : threads(n), arena(n) {}
+  int threads;
+  tbb::task_arena arena;
+};
+
 ContingencyAnalysis::~ContingencyAnalysis() = default;
 
 std::int32_t ContingencyAnalysis::monitor_count() const {
@@ -907,8 +925,8 @@ ContingencyResults ContingencyAnalysis::run(const std::vector<Contingency>& list
   const std::size_t n = list.size();
   // Small chunks: contingencies differ in cost (islanding, Newton fallbacks), so let TBB balance.
   const std::size_t grain = std::max<std::size_t>(1, std::min<std::size_t>(16, n / (static_cast<std::size_t>(threads) * 32)));
-  tbb::task_arena arena(threads);
-  arena.execute([&] {
+  if (!pool_ || pool_->threads != threads) pool_ = std::make_unique<Pool>(threads);
+  pool_->arena.execute([&] {
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, grain), [&](const tbb::blocked_range<std::size_t>& r) {
       Worker& w = worker(static_cast<std::size_t>(tbb::this_task_arena::current_thread_index()));
       for (std::size_t i = r.begin(); i != r.end(); ++i) {

@@ -113,7 +113,18 @@ struct ContingencyRecord {
   double max_vm_pu = kNaN;
   BusIdx max_vm_bus;
   double max_violation_pu = 0.0;    // the largest distance outside a voltage band
+  // Of the violations above: those of elements within their N-1 limit in the base case, and those
+  // already beyond it that got worse (by more than kWorsenedLoadingPct / kWorsenedVoltagePu). The rest
+  // were there before the outage and did not get worse.
+  std::int32_t new_violations = 0;
+  std::int32_t worsened_violations = 0;
+  double worst_new_loading_pct = kNaN;   // highest loading among new or worsened overloads
+  double worst_new_excess_pu = 0.0;      // furthest outside a band among new or worsened voltages
+  [[nodiscard]] std::int32_t violations() const { return overloads + undervoltages + overvoltages; }
 };
+
+inline constexpr double kWorsenedLoadingPct = 0.1;    // percentage points of loading
+inline constexpr double kWorsenedVoltagePu = 0.001;
 
 struct Overload {
   std::int32_t contingency = -1;    // index into the list given to run(); -1: the base case
@@ -122,6 +133,7 @@ struct Overload {
   double base_loading_pct = 0.0;
   double flow_mva = 0.0;
   double rating_mva = 0.0;
+  bool pre_existing = false;        // already beyond the N-1 limit in the base case
 };
 
 struct VoltageViolation {
@@ -131,6 +143,7 @@ struct VoltageViolation {
   double base_vm_pu = 0.0;
   double vmin_pu = 0.0;
   double vmax_pu = 0.0;
+  bool pre_existing = false;        // already outside the band in the base case
   [[nodiscard]] double excess_pu() const { return vm_pu < vmin_pu ? vmin_pu - vm_pu : vm_pu - vmax_pu; }
 };
 
@@ -237,6 +250,8 @@ class ContingencyAnalysis {
   std::vector<double> base_loading_pct_;   // per monitored element (NaN: no rating or not energised)
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<Worker> probe_;          // for solve_one
+  struct Pool;                             // the TBB arena, kept across runs with the same thread count
+  std::unique_ptr<Pool> pool_;
   double setup_ms_ = 0.0;
 };
 

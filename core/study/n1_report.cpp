@@ -44,8 +44,9 @@ std::string outage_name(const ContingencyAnalysis& ca, const ContingencyResults&
   return element_label(ca.network(), r.contingencies[static_cast<std::size_t>(c)].element);
 }
 
+// The outage caused something: new or worsened violations, or load without supply.
 bool has_violation(const ContingencyRecord& rec) {
-  return rec.overloads + rec.undervoltages + rec.overvoltages > 0 || rec.lost_load_mw > 0.0;
+  return rec.new_violations + rec.worsened_violations > 0 || rec.lost_load_mw > 0.0;
 }
 
 std::string result_text(const ContingencyRecord& rec) {
@@ -57,7 +58,8 @@ std::string result_text(const ContingencyRecord& rec) {
   }
   std::string s;
   if (rec.islanding) s = "islanding";
-  if (rec.overloads + rec.undervoltages + rec.overvoltages > 0) s += s.empty() ? "violations" : "+violations";
+  if (rec.new_violations + rec.worsened_violations > 0) s += s.empty() ? "violations" : "+violations";
+  else if (rec.violations() > 0) s += s.empty() ? "pre-existing only" : "+pre-existing";
   return s.empty() ? "secure" : s;
 }
 
@@ -67,6 +69,16 @@ std::string truncate(std::string s, std::size_t width) {
 }
 
 }  // namespace
+
+bool outage_related(const Overload& o) {
+  return !o.pre_existing || o.loading_pct > o.base_loading_pct + kWorsenedLoadingPct;
+}
+
+bool outage_related(const VoltageViolation& v) {
+  if (!v.pre_existing) return true;
+  const VoltageViolation before{v.contingency, v.bus, v.base_vm_pu, v.base_vm_pu, v.vmin_pu, v.vmax_pu};
+  return v.excess_pu() > before.excess_pu() + kWorsenedVoltagePu;
+}
 
 std::string_view to_string(Outcome o) {
   switch (o) {
@@ -79,13 +91,16 @@ std::string_view to_string(Outcome o) {
 }
 
 std::vector<std::int32_t> rank_contingencies(const ContingencyAnalysis& ca, const ContingencyResults& r) {
-  const double lim = ca.limits().loading_n1_pct;
+  (void)ca;
   auto cls = [](const ContingencyRecord& rec) {
     if (rec.outcome == Outcome::NotConverged || rec.outcome == Outcome::NoSupply) return 0;
-    if (rec.outcome == Outcome::NotRun) return 3;
-    return has_violation(rec) ? 1 : 2;
+    if (rec.outcome == Outcome::NotRun) return 4;
+    if (has_violation(rec)) return 1;
+    return rec.violations() > 0 || rec.islanding ? 2 : 3;
   };
-  auto overload = [lim](const ContingencyRecord& rec) { return rec.overloads > 0 ? rec.max_loading_pct - lim : 0.0; };
+  auto overload = [](const ContingencyRecord& rec) {
+    return std::isnan(rec.worst_new_loading_pct) ? 0.0 : rec.worst_new_loading_pct;
+  };
   std::vector<std::int32_t> order(r.records.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<std::int32_t>(i);
   std::stable_sort(order.begin(), order.end(), [&](std::int32_t a, std::int32_t b) {
@@ -94,7 +109,7 @@ std::vector<std::int32_t> rank_contingencies(const ContingencyAnalysis& ca, cons
     if (cls(x) != cls(y)) return cls(x) < cls(y);
     if (x.lost_load_mw != y.lost_load_mw) return x.lost_load_mw > y.lost_load_mw;
     if (overload(x) != overload(y)) return overload(x) > overload(y);
-    if (x.max_violation_pu != y.max_violation_pu) return x.max_violation_pu > y.max_violation_pu;
+    if (x.worst_new_excess_pu != y.worst_new_excess_pu) return x.worst_new_excess_pu > y.worst_new_excess_pu;
     const double lx = std::isnan(x.max_loading_pct) ? -1.0 : x.max_loading_pct;
     const double ly = std::isnan(y.max_loading_pct) ? -1.0 : y.max_loading_pct;
     return lx > ly;
@@ -111,7 +126,8 @@ N1Counts count_outcomes(const ContingencyResults& r) {
       case Outcome::NoSupply: ++c.no_supply; break;
       case Outcome::NotRun: ++c.not_run; break;
       case Outcome::Solved:
-        if (rec.overloads + rec.undervoltages + rec.overvoltages > 0) ++c.with_violations;
+        if (has_violation(rec)) ++c.with_violations;
+        else if (rec.violations() > 0) ++c.only_pre_existing;
         else if (rec.islanding) ++c.islanding_only;
         else ++c.secure;
         if (rec.islanding) ++c.split;
@@ -125,13 +141,17 @@ N1Counts count_outcomes(const ContingencyResults& r) {
 namespace {
 
 std::vector<Overload> overloads_by_loading(const ContingencyResults& r) {
-  auto v = r.overloads;
+  std::vector<Overload> v;
+  for (const auto& o : r.overloads)
+    if (outage_related(o)) v.push_back(o);
   std::stable_sort(v.begin(), v.end(), [](const Overload& a, const Overload& b) { return a.loading_pct > b.loading_pct; });
   return v;
 }
 
 std::vector<VoltageViolation> voltages_by_excess(const ContingencyResults& r) {
-  auto v = r.voltage_violations;
+  std::vector<VoltageViolation> v;
+  for (const auto& x : r.voltage_violations)
+    if (outage_related(x)) v.push_back(x);
   std::stable_sort(v.begin(), v.end(),
                    [](const VoltageViolation& a, const VoltageViolation& b) { return a.excess_pu() > b.excess_pu(); });
   return v;
@@ -184,10 +204,10 @@ std::string n1_text(const ContingencyAnalysis& ca, const ContingencyResults& r, 
                    "the band\n",
                    ca.base().iterations, ca.base_overloads().size(), ca.base_overloads().size() == 1 ? "" : "s",
                    ca.base_voltage_violations().size(), ca.base_voltage_violations().size() == 1 ? "" : "es");
-  s += fmt::format("outcome: {} secure, {} islanding without violations, {} with violations, {} did NOT converge, "
-                   "{} left no supply",
-                   counts.secure, counts.islanding_only, counts.with_violations, counts.not_converged,
-                   counts.no_supply);
+  s += fmt::format("outcome: {} secure, {} islanding without violations, {} with new or worsened violations or "
+                   "load lost, {} with only pre-existing violations, {} did NOT converge, {} left no supply",
+                   counts.secure, counts.islanding_only, counts.with_violations, counts.only_pre_existing,
+                   counts.not_converged, counts.no_supply);
   if (counts.not_run) s += fmt::format(", {} not run (interrupted)", counts.not_run);
   s += fmt::format("; {} split the grid (largest load lost {:.1f} MW)\n", counts.split, counts.lost_load_mw_max);
 
@@ -198,23 +218,25 @@ std::string n1_text(const ContingencyAnalysis& ca, const ContingencyResults& r, 
     if (shown == top_n || rec.outcome == Outcome::NotRun || (rec.outcome == Outcome::Solved && !has_violation(rec)))
       break;
     if (shown == 0)
-      s += fmt::format("\nworst contingencies:\n  {:>4}  {:<28} {:<22} {:>9}  {:<24} {:>8}  {:<14} {:>5} {:>5} {:>9}\n",
-                       "#", "outage", "result", "max load%", "on", "min V pu", "at bus", "over", "volt", "lost MW");
+      s += fmt::format("\nworst contingencies (new: violations the outage caused or made worse; all: with those "
+                       "already in the base case):\n  {:>4}  {:<28} {:<22} {:>9}  {:<24} {:>8}  {:<14} {:>5} {:>5} {:>9}\n",
+                       "#", "outage", "result", "max load%", "on", "min V pu", "at bus", "new", "all", "lost MW");
     ++shown;
     const std::string on = rec.max_loading_monitor >= 0 ? ca.monitor_label(rec.max_loading_monitor) : "-";
     s += fmt::format("  {:>4}  {:<28} {:<22} {:>9} {:<25} {:>8}  {:<14} {:>5} {:>5} {:>9.1f}\n", shown,
                      truncate(outage_name(ca, r, c), 28), result_text(rec),
                      std::isnan(rec.max_loading_pct) ? "-" : fmt::format("{:.1f}", rec.max_loading_pct),
                      " " + truncate(on, 24), std::isnan(rec.min_vm_pu) ? "-" : fmt::format("{:.4f}", rec.min_vm_pu),
-                     truncate(bus_name(net, rec.min_vm_bus), 14), rec.overloads,
-                     rec.undervoltages + rec.overvoltages, rec.lost_load_mw);
+                     truncate(bus_name(net, rec.min_vm_bus), 14), rec.new_violations + rec.worsened_violations,
+                     rec.violations(), rec.lost_load_mw);
   }
   if (shown == 0) s += "\nno contingency leads to a violation, islanding or non-convergence\n";
 
   const auto ov = overloads_by_loading(r);
   if (!ov.empty()) {
-    s += fmt::format("\noverloads after a contingency (above {:g} %), highest first ({} in all):\n", lim.loading_n1_pct,
-                     ov.size());
+    s += fmt::format("\noverloads after a contingency (above {:g} %, new or worse than in the base case), highest "
+                     "first ({} in all):\n",
+                     lim.loading_n1_pct, ov.size());
     s += fmt::format("  {:<30} {:>9} {:>8} {:>10}  {}\n", "element", "loading%", "base%", "rating MVA", "outage");
     for (std::size_t i = 0; i < ov.size() && i < top_n; ++i)
       s += fmt::format("  {:<30} {:>9.1f} {:>8.1f} {:>10.1f}  {}\n", truncate(ca.monitor_label(ov[i].monitor), 30),
@@ -223,7 +245,9 @@ std::string n1_text(const ContingencyAnalysis& ca, const ContingencyResults& r, 
   }
   const auto vv = voltages_by_excess(r);
   if (!vv.empty()) {
-    s += fmt::format("\nvoltages outside the N-1 band, furthest first ({} in all):\n", vv.size());
+    s += fmt::format("\nvoltages outside the N-1 band (new or worse than in the base case), furthest first ({} in "
+                     "all):\n",
+                     vv.size());
     s += fmt::format("  {:<24} {:>8} {:>15} {:>8}  {}\n", "bus", "V pu", "band pu", "base pu", "outage");
     for (std::size_t i = 0; i < vv.size() && i < top_n; ++i)
       s += fmt::format("  {:<24} {:>8.4f} {:>7.3f}-{:<7.3f} {:>8.4f}  {}\n", truncate(bus_name(net, vv[i].bus), 24),
@@ -285,6 +309,11 @@ std::string n1_text(const ContingencyAnalysis& ca, const ContingencyResults& r, 
                        "{})\n",
                        worst, outage_name(ca, r, worst_c));
   }
+  const std::size_t pre = (r.overloads.size() - ov.size()) + (r.voltage_violations.size() - vv.size());
+  if (pre > 0)
+    s += fmt::format("\n{} violations after a contingency were already there in the base case and got no worse: "
+                     "not listed here (see overloads.csv / voltage_violations.csv, column pre_existing)\n",
+                     pre);
   const auto mons = monitors_by_worst(r);
   if (!mons.empty()) {
     s += "\nworst contingency per monitored element (highest post-contingency loading first):\n";
@@ -318,6 +347,7 @@ nlohmann::json n1_json(const ContingencyAnalysis& ca, const ContingencyResults& 
   j["outcome"] = {{"secure", counts.secure},
                   {"islanding_only", counts.islanding_only},
                   {"with_violations", counts.with_violations},
+                  {"only_pre_existing", counts.only_pre_existing},
                   {"not_converged", counts.not_converged},
                   {"no_supply", counts.no_supply},
                   {"not_run", counts.not_run},
@@ -332,6 +362,8 @@ nlohmann::json n1_json(const ContingencyAnalysis& ca, const ContingencyResults& 
                         {"iterations", rec.iterations},
                         {"overloads", rec.overloads},
                         {"voltage_violations", rec.undervoltages + rec.overvoltages},
+                        {"new_violations", rec.new_violations},
+                        {"worsened_violations", rec.worsened_violations},
                         {"islanded_buses", rec.islanded_buses},
                         {"lost_load_mw", rec.lost_load_mw}};
     if (!std::isnan(rec.max_loading_pct)) {
@@ -374,7 +406,7 @@ nlohmann::json n1_json(const ContingencyAnalysis& ca, const ContingencyResults& 
                   {"outage", outage_name(ca, r, o.contingency)}});
   }
   j["overloads"] = ov;
-  j["overloads_total"] = r.overloads.size();
+  j["overloads_total"] = r.overloads.size();   // including pre-existing ones
   nlohmann::json vv = nlohmann::json::array();
   for (const auto& v : voltages_by_excess(r)) {
     if (vv.size() == top_n) break;
@@ -405,12 +437,12 @@ std::string n1_contingencies_csv(const ContingencyAnalysis& ca, const Contingenc
   std::string out =
       "index,kind,outage,outcome,iterations,max_mismatch_mva,overloads,undervoltages,overvoltages,max_loading_pct,"
       "max_loading_element,min_vm_pu,min_vm_bus,max_vm_pu,max_vm_bus,islanded_buses,lost_load_mw,separated_load_mw,"
-      "separated_gen_mw,ref_gen_mw,ref_pickup_mw\n";
+      "separated_gen_mw,ref_gen_mw,ref_pickup_mw,new_violations,worsened_violations\n";
   for (std::size_t i = 0; i < r.records.size(); ++i) {
     const auto& rec = r.records[i];
     const auto& e = r.contingencies[i].element;
     const bool solved = rec.outcome == Outcome::Solved;
-    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", i + 1, kind_name(net, e),
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", i + 1, kind_name(net, e),
                        csv_field(element_label(net, e)), to_string(rec.outcome), rec.iterations,
                        num(rec.max_mismatch_mva), rec.overloads, rec.undervoltages, rec.overvoltages,
                        num(rec.max_loading_pct),
@@ -419,25 +451,26 @@ std::string n1_contingencies_csv(const ContingencyAnalysis& ca, const Contingenc
                        num(rec.max_vm_pu), rec.max_vm_bus.valid() ? fmt::format("{}", net.bus(rec.max_vm_bus).id) : "",
                        rec.islanded_buses, num(rec.lost_load_mw), num(rec.separated_load_mw),
                        num(rec.separated_gen_mw), solved ? num(rec.ref_gen_mw) : "",
-                       solved ? num(rec.ref_pickup_mw) : "");
+                       solved ? num(rec.ref_pickup_mw) : "", rec.new_violations, rec.worsened_violations);
   }
   return out;
 }
 
 std::string n1_overloads_csv(const ContingencyAnalysis& ca, const ContingencyResults& r) {
-  std::string out = "contingency,outage,element,loading_pct,base_loading_pct,flow_mva,rating_mva\n";
+  std::string out = "contingency,outage,element,loading_pct,base_loading_pct,flow_mva,rating_mva,pre_existing\n";
   for (const auto& o : r.overloads)
-    out += fmt::format("{},{},{},{},{},{},{}\n", o.contingency + 1, csv_field(outage_name(ca, r, o.contingency)),
+    out += fmt::format("{},{},{},{},{},{},{},{}\n", o.contingency + 1, csv_field(outage_name(ca, r, o.contingency)),
                        csv_field(ca.monitor_label(o.monitor)), num(o.loading_pct), num(o.base_loading_pct),
-                       num(o.flow_mva), num(o.rating_mva));
+                       num(o.flow_mva), num(o.rating_mva), o.pre_existing && !outage_related(o) ? 1 : 0);
   return out;
 }
 
 std::string n1_voltage_csv(const ContingencyAnalysis& ca, const ContingencyResults& r) {
-  std::string out = "contingency,outage,bus,vm_pu,base_vm_pu,vmin_pu,vmax_pu\n";
+  std::string out = "contingency,outage,bus,vm_pu,base_vm_pu,vmin_pu,vmax_pu,pre_existing\n";
   for (const auto& v : r.voltage_violations)
-    out += fmt::format("{},{},{},{},{},{},{}\n", v.contingency + 1, csv_field(outage_name(ca, r, v.contingency)),
-                       ca.network().bus(v.bus).id, num(v.vm_pu), num(v.base_vm_pu), num(v.vmin_pu), num(v.vmax_pu));
+    out += fmt::format("{},{},{},{},{},{},{},{}\n", v.contingency + 1, csv_field(outage_name(ca, r, v.contingency)),
+                       ca.network().bus(v.bus).id, num(v.vm_pu), num(v.base_vm_pu), num(v.vmin_pu), num(v.vmax_pu),
+                       v.pre_existing && !outage_related(v) ? 1 : 0);
   return out;
 }
 

@@ -13,8 +13,14 @@
 //   summary.json             counts, limits, method notes, rankings (written last: its presence says
 //                            the others are whole)
 //
+// A violation already present in the base case (beyond the N-1 limit before the outage) and no worse
+// after it is "pre-existing": kept in the CSV files (column pre_existing), left out of the text's and
+// the JSON's lists and of the ranking, which are about what the outage does.
+//
 // Ranking of contingencies (worst first): not converged or no supply; then load lost; then the largest
-// loading above the limit; then the largest distance outside a voltage band; list order breaks ties.
+// loading among new or worsened overloads; then the furthest new or worsened voltage outside its band;
+// list order breaks ties. Contingencies with only pre-existing violations come after those, then the
+// secure ones.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -28,13 +34,18 @@ namespace lsflow::study {
 // Contingency indices, worst first (see above); secure contingencies last.
 [[nodiscard]] std::vector<std::int32_t> rank_contingencies(const ContingencyAnalysis& ca, const ContingencyResults& r);
 
-// Disjoint: secure + islanding_only + with_violations + not_converged + no_supply + not_run = total.
-// `split` counts every solved outage that split the grid (with or without violations).
+// Disjoint: secure + islanding_only + with_violations + only_pre_existing + not_converged + no_supply +
+// not_run = total. with_violations: new or worsened violations, or load lost; only_pre_existing:
+// violations, all of them pre-existing and not worse. `split` counts every solved outage that split the
+// grid (in any of the solved classes).
 struct N1Counts {
-  std::size_t total = 0, secure = 0, islanding_only = 0, with_violations = 0, not_converged = 0, no_supply = 0,
-              not_run = 0, split = 0;
+  std::size_t total = 0, secure = 0, islanding_only = 0, with_violations = 0, only_pre_existing = 0,
+              not_converged = 0, no_supply = 0, not_run = 0, split = 0;
   double lost_load_mw_max = 0.0;
 };
+// A violation the outage caused or made worse.
+[[nodiscard]] bool outage_related(const Overload& o);
+[[nodiscard]] bool outage_related(const VoltageViolation& v);
 [[nodiscard]] N1Counts count_outcomes(const ContingencyResults& r);
 
 [[nodiscard]] std::string n1_text(const ContingencyAnalysis& ca, const ContingencyResults& r, std::size_t top_n);

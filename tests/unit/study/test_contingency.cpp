@@ -92,6 +92,14 @@ void check_against_fresh(study::ContingencyAnalysis& ca, const study::Contingenc
     CHECK(st.branches[k].to.p_mw / base == Approx(fresh.branches[k].to.p_mw / base).margin(kEq));
     CHECK(st.branches[k].to.q_mvar / base == Approx(fresh.branches[k].to.q_mvar / base).margin(kEq));
   }
+  for (std::size_t k = 0; k < modified.transformers3w.size(); ++k) {
+    INFO("transformer3w " << modified.transformers3w[k].name);
+    REQUIRE(st.trafos3w[k].energised == fresh.trafos3w[k].energised);
+    for (std::size_t w = 0; w < 3; ++w) {
+      CHECK(st.trafos3w[k].winding[w].p_mw / base == Approx(fresh.trafos3w[k].winding[w].p_mw / base).margin(kEq));
+      CHECK(st.trafos3w[k].winding[w].q_mvar / base == Approx(fresh.trafos3w[k].winding[w].q_mvar / base).margin(kEq));
+    }
+  }
   for (std::size_t g = 0; g < modified.generators.size(); ++g) {
     INFO("generator " << modified.generators[g].name);
     CHECK(st.gens[g].p_mw / base == Approx(fresh.gens[g].p_mw / base).margin(kEq));
@@ -378,6 +386,49 @@ TEST_CASE("N-1 reports a contingency that does not converge, and the loss of all
   CHECK(r2.records[0].outcome == Outcome::Solved);
   CHECK(r2.records[0].max_loading_pct > 60.0);
   CHECK(r2.records[0].overloads == 0);
+}
+
+TEST_CASE("N-1 tells violations the outage caused or worsened from those already there", "[study][n1]") {
+  // A double circuit A=B (25 MVA each) carrying 60 MW: 120 % in the base case; one circuit out, the
+  // other carries it all (worsened). A radial line A-C (10 MVA) feeding 12 MW: 120 % before and after
+  // (pre-existing, no worse).
+  auto net = double_circuit(60.0);
+  for (auto& b : net.branches) b.rate_a_mva = 25.0;
+  model::Bus c;
+  c.id = 3;
+  c.name = "C";
+  c.base_kv = 110;
+  const BusIdx ic = net.add_bus(c);
+  model::Branch l3;
+  l3.name = "L3";
+  l3.from = net.branches[0].from;
+  l3.to = ic;
+  l3.x_pu = 0.05;
+  l3.rate_a_mva = 10.0;
+  net.branches.push_back(l3);
+  model::Load lc;
+  lc.name = "LoadC";
+  lc.bus = ic;
+  lc.p_mw = 12.0;
+  net.loads.push_back(lc);
+
+  study::ContingencyAnalysis ca(net, study::default_contingency_limits(net), {});
+  CHECK(ca.base_overloads().size() == 3);
+  const auto res = ca.run({{{ElementRef::Kind::Branch, 0}}});
+  const auto& rec = res.records[0];
+  REQUIRE(rec.outcome == Outcome::Solved);
+  CHECK(rec.overloads == 2);
+  CHECK(rec.new_violations == 0);
+  CHECK(rec.worsened_violations == 1);
+  REQUIRE(res.overloads.size() == 2);
+  for (const auto& o : res.overloads) {
+    CHECK(o.pre_existing);
+    CHECK(study::outage_related(o) == (ca.monitor_label(o.monitor) == "L2"));
+  }
+  const auto counts = study::count_outcomes(res);
+  CHECK(counts.with_violations == 1);
+  const auto text = study::n1_text(ca, res, 10);
+  CHECK_THAT(text, Catch::Matchers::Contains("1 violations after a contingency were already there"));
 }
 
 TEST_CASE("N-1 results do not depend on the number of threads", "[study][n1]") {
