@@ -10,15 +10,21 @@
 // the rows and columns that are unknowns; the reference and PV buses drop some). With J0 = L·U from the
 // base case (kept), Sherman–Morrison–Woodbury gives J1⁻¹ without refactoring:
 //     J1⁻¹·b = x0 − Z·D·M⁻¹·(E_cᵀ·x0),   x0 = J0⁻¹·b,  Z = J0⁻¹·E_r (≤ 4 solves),  M = I + E_cᵀ·Z·D.
-// The post-contingency flow is then solved by the chord method with J1 (the Jacobian of Newton's first
-// step, held fixed): each step is one mismatch evaluation and one solve with the base factors, which on
-// large cases costs a fraction of a refactorisation. It converges linearly, fast because the start is
-// close. When a step fails to cut the mismatch by `chord_rate`, plain Newton (refactoring every step,
-// pivot order of J0) takes over from where the chord left off, or from the base voltages if the chord
-// made things worse; afterwards J0 is factorised again, so the next outage starts from the same state
-// and results never depend on the order outages are solved in. Convergence is judged as in
-// NewtonRaphson (∞-norm of ΔS below tol), so the answer is a power-flow solution to the same tolerance
-// as a fresh solve of the modified case.
+// The post-contingency flow is then solved by quasi-Newton steps built on J1 (the Jacobian of Newton's
+// first step): the chord method (J1 held fixed) improved by Broyden's good update in Kelley's limited-
+// memory form (Iterative Methods for Linear and Nonlinear Equations, SIAM 1995, alg. "broyden"): each
+// step is one mismatch evaluation, one solve with the base factors and a few vector operations, which on
+// large cases is a fraction of a refactorisation. It converges superlinearly from the close start; on
+// case9241pegase branch outages it takes about 4.8 steps where the plain chord takes 5.7 (bench/).
+// The first step needs no solve: the base case balanced every bus, so the first mismatch sits in the
+// outage's rows only and J0⁻¹·F = Z·F[rows]. The steps go on to tol·chord_margin (cheap) so that the
+// answer is as close to the exact solution as a quadratically converged Newton's.
+// When a step fails to cut the mismatch by `chord_rate`, plain Newton (refactoring every step, pivot
+// order of J0) takes over from where the steps left off, or from the base voltages if they made things
+// worse; afterwards J0 is factorised again, so the next outage starts from the same state and results
+// never depend on the order outages are solved in. Convergence is judged as in NewtonRaphson (∞-norm of
+// ΔS below tol), so the answer is a power-flow solution to the same tolerance as a fresh solve of the
+// modified case. The mismatch uses a row-wise (CSR) copy of Ybus that follows the outage.
 //
 // An outage that splits the island (a bridge; the caller names the buses cut off from the reference)
 // leaves, after the branch is gone, a block-diagonal J1: the part with the reference and the cut-off
@@ -31,7 +37,7 @@
 // A cut-off part too large for the correction (kMaxRank rows) is left to the caller.
 //
 // A generator outage changes only Sbus (the unit's S is no longer injected; the reference unit picks up
-// its P as in any power flow): ΔJ = 0, the chord runs with J0 itself. If the unit was the last one at a
+// its P as in any power flow): ΔJ = 0, the steps start from J0 itself. If the unit was the last one at a
 // PV or reference bus, that bus becomes PQ (and another bus the reference, MATPOWER's bustypes): the
 // Jacobian pattern changes, so a fresh NewtonRaphson is built for that outage (a minority of cases).
 //

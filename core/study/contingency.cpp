@@ -505,7 +505,15 @@ ContingencyAnalysis::ContingencyAnalysis(const model::Network& net, ContingencyL
         const auto& t = net.transformers3w[static_cast<std::size_t>(o.index)];
         rating = o.winding == 0 ? t.sn_hv_mva : o.winding == 1 ? t.sn_mv_mva : t.sn_lv_mva;
         d->bus_side_only[k] = 1;
-        if (o.winding == 0) trafo_math_[static_cast<std::size_t>(o.index)] = {island, static_cast<std::int32_t>(k)};
+        if (o.winding == 0) {
+          // A 3-winding outage takes math branches k, k+1, k+2: build_math lists the windings together.
+          for (int j = 1; j < 3; ++j) {
+            const auto& next = d->isl.branch_of.at(k + static_cast<std::size_t>(j));
+            if (next.kind != topology::BranchOrigin::Kind::Winding || next.index != o.index || next.winding != j)
+              throw std::logic_error("ContingencyAnalysis: the windings of a 3-winding transformer are not consecutive");
+          }
+          trafo_math_[static_cast<std::size_t>(o.index)] = {island, static_cast<std::int32_t>(k)};
+        }
       }
       d->rating_mva[k] = rating;
       if (rating > 0.0) {

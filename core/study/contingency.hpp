@@ -6,18 +6,24 @@
 //   solver::OutageSolver from the base case, keeping the Jacobian pattern and the base factorisation
 //   (the outage subtracts its four admittance terms, explicit zeros stay).
 // - Outages that split an island are found first, from the bridges of the in-service multigraph
-//   (topology::math_bridges). They are reported as islanding: the buses cut off from the reference, the
-//   load that loses supply (parts without generation) and the load and generation separated in parts
-//   that have generation (not solved: their balance is a matter of frequency control). The part that
-//   keeps the reference is then solved on its own (new pattern), and checked like any other outage.
-//   A three-winding transformer outage always goes this way (its star point drops out).
+//   (topology::math_bridges; parallel circuits are not bridges). They are reported as islanding: the
+//   buses cut off, the load that loses supply (parts with no unit that produced power in the base case)
+//   and the load and generation separated in parts that have generation (not solved: their balance is a
+//   matter of frequency control). The part that survives is the one that can hold a reference and has an
+//   external-grid unit (kind grid), else the one with the most load, else the reference's; it is solved
+//   on its own – with the base factorisation and the cut-off rows replaced when the cut-off part is
+//   small (OutageSolver), else as a reduced network (new pattern, new reference if the old one was cut
+//   off, as MATPOWER's bustypes picks it). A three-winding transformer outage goes this way too (its star
+//   point drops out).
 // - Generator outages: the unit's P and Q are no longer injected and the reference unit picks up the P
 //   (plus the change in losses), as a plain power flow does; there is no governor or AGC sharing. A bus
 //   that loses its last voltage-controlling unit becomes PQ (a new pattern for that outage). Reactive
 //   limits are not enforced (as `lsflow solve` without --enforce-q-limits).
 // - Checks, after a converged outage: loading max(|S_from|, |S_to|) / rate A (a 3-winding transformer
 //   winding: bus-side |S| / its rated MVA) against loading_n1_pct, and bus voltages against the N-1
-//   bands. A contingency that does not converge is reported as such, never as secure.
+//   bands. Each violation says whether it was there in the base case already (pre_existing); a record
+//   counts those the outage caused and those it made worse. A contingency that does not converge is
+//   reported as such, never as secure.
 //
 // Threads: TBB, each worker thread with its own OutageSolver per island. A result depends only on its
 // contingency (the solver restores its state exactly after each outage), and results come back in the

@@ -123,9 +123,9 @@ NetworkMath build_math(const model::Network& net) {
       for (std::size_t i = 0; i < nb; ++i)
         if (comp[i] == c) members.push_back(BusIdx{static_cast<std::int32_t>(i)});
       const auto& first = net.bus(members.front());
-      throw InputError(first.loc, fmt::format("an island of {} buses has generators but no reference bus "
+      throw InputError(first.loc, fmt::format("an island of {} bus{} has generators but no reference bus "
                                               "(type 3): {}",
-                                              members.size(), bus_list(net, members)));
+                                              members.size(), members.size() == 1 ? "" : "es", bus_list(net, members)));
     }
   }
 
