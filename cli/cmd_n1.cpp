@@ -2,9 +2,9 @@
 //                 [--contingencies NAMES] [--tol PU] [--max-iter N] [--no-progress]
 //
 // N-1 contingency analysis (core/study/contingency.hpp: method and assumptions). INPUT is a scenario
-// (.yaml with a `network:` key: its network, dispatch and limits file) or a bare network (MATPOWER .m or
-// lsflow network .yaml), then checked against built-in limits (0.90–1.10 pu, 100 % of rate A), which the
-// output says. Results are written only at the end, atomically; Ctrl-C stops the workers at their next
+// (.yaml: its network, dispatch and limits file) or a bare network (MATPOWER .m, or an lsflow network
+// .yaml — one with a `buses:` list), then checked against built-in limits (0.90–1.10 pu, 100 % of
+// rate A), which the output says. Results are written only at the end, atomically; Ctrl-C stops the workers at their next
 // contingency and nothing is written (a second Ctrl-C ends the process at once).
 //
 // Exit status: 0 the analysis ran (even when contingencies violate limits or do not converge: the
@@ -36,13 +36,14 @@ namespace lsflow::cli {
 
 namespace {
 
-// A .yaml file is a scenario when it names a network; otherwise it is a network file.
+// A .yaml file is a network file when it lists buses; otherwise a scenario (which may name its network
+// only through the file it `extends`).
 bool is_scenario(const std::string& path) {
   const auto ext = std::filesystem::path(path).extension().string();
   if (ext != ".yaml" && ext != ".yml") return false;
   try {
     const YAML::Node root = YAML::LoadFile(path);
-    return root.IsMap() && root["network"];
+    return !(root.IsMap() && root["buses"]);
   } catch (const YAML::Exception&) {
     return true;   // let the scenario reader report the syntax error with its line
   }

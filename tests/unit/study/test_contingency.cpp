@@ -512,6 +512,19 @@ TEST_CASE("lsflow n1 writes its files only when it finishes, and rejects unknown
   while (std::getline(csv, line)) ++rows;
   CHECK(rows == 48);
 
+  // A scenario that names its network only through its parent: the scenario's limits file applies.
+  const auto scenario = test::source_dir() / "networks" / "langson" / "scenarios" / "growth-2030-peak.yaml";
+  if (std::filesystem::exists(scenario)) {
+    const std::string json_out = dir.string() + ".json";
+    const std::string sc = test::cli_path() + " n1 " + scenario.string() + " --format json --no-progress > " + json_out;
+    REQUIRE(std::system(sc.c_str()) == 0);
+    std::ifstream js(json_out);
+    const auto jj = nlohmann::json::parse(js);
+    CHECK(jj["limits"]["source"].get<std::string>().find("vn_grid_code") != std::string::npos);
+    CHECK(jj["contingencies"].get<int>() > 50);
+    std::filesystem::remove(json_out);
+  }
+
   const std::string bad = test::cli_path() + " n1 " + case30 + " --contingencies nosuchline > /dev/null 2>&1";
   const int rc = std::system(bad.c_str());
   CHECK(WEXITSTATUS(rc) == 2);
