@@ -40,7 +40,8 @@ struct NrResult {
 // loop has no branches. |V| and θ are kept as the state (no abs/arg per iteration) and V is rebuilt
 // from them once per update.
 //
-// solve() allocates nothing: every buffer is sized here.
+// The iteration loop allocates nothing: every buffer is sized here; solve() only reserves the
+// returned mismatch history once per call, before the loop.
 class NewtonRaphson {
  public:
   NewtonRaphson(const Ybus& ybus, const std::vector<BusKind>& kind, KluSolver::Settings klu = {});
