@@ -25,6 +25,12 @@ class KluSolver {
     // Block triangular form: the Jacobian of a connected island is one irreducible block, so BTF
     // only adds work.
     int btf = 0;
+    // Newton–Raphson only: factor on two threads with SplitLu (split_lu.hpp) instead of KLU when
+    // the Jacobian has at least split_min_unknowns unknowns and the machine has two hardware
+    // threads; KLU remains the fallback (a pivot SplitLu refuses). Studies that already run solves
+    // in parallel turn it off. The threshold is measured (bench/: BM_SplitFactor vs BM_KluRefactor).
+    bool two_threads = true;
+    std::int32_t split_min_unknowns = 4000;
   };
 
   KluSolver();

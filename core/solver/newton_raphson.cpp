@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -105,11 +106,17 @@ NewtonRaphson::NewtonRaphson(const Ybus& ybus, const std::vector<BusKind>& kind,
   f_.assign(static_cast<std::size_t>(n_eq_), 0.0);
   dx_.assign(static_cast<std::size_t>(n_eq_), 0.0);
   if (n_eq_ > 0) {
-    try {
-      klu_.analyze(n_eq_, ap_.data(), ai_.data());
-    } catch (const SingularMatrix& e) {
-      throw SingularMatrix(bus_of_column(e.math_bus), e.what());
-    }
+    if (klu.two_threads && n_eq_ >= klu.split_min_unknowns && std::thread::hardware_concurrency() >= 2)
+      use_split_ = split_.analyze(n_eq_, ap_.data(), ai_.data(), col_bus_.data(), n_bus_);
+    if (!use_split_) analyze_klu();
+  }
+}
+
+void NewtonRaphson::analyze_klu() {
+  try {
+    klu_.analyze(n_eq_, ap_.data(), ai_.data());
+  } catch (const SingularMatrix& e) {
+    throw SingularMatrix(bus_of_column(e.math_bus), e.what());
   }
 }
 
@@ -206,6 +213,13 @@ double NewtonRaphson::evaluate_mismatch(const std::vector<cplx>& sbus) {
 }
 
 void NewtonRaphson::factorize() {
+  if (use_split_) {
+    if (split_.factor(ax_.data())) return;
+    // A pivot the static order cannot take (near-singular Jacobian): KLU with partial pivoting from
+    // here on, which also names the bus when the matrix is singular.
+    use_split_ = false;
+    analyze_klu();
+  }
   try {
     klu_.refactor(ax_.data());
   } catch (const SingularMatrix& e) {
@@ -216,7 +230,10 @@ void NewtonRaphson::factorize() {
 
 void NewtonRaphson::solve_step() {
   std::copy(f_.begin(), f_.end(), dx_.begin());
-  klu_.solve(dx_.data());   // dx = J⁻¹·F; the Newton step is −dx
+  if (use_split_)
+    split_.solve(dx_.data());
+  else
+    klu_.solve(dx_.data());   // dx = J⁻¹·F; the Newton step is −dx
 }
 
 namespace {

@@ -4,6 +4,7 @@
 
 #include "solver/klu_solver.hpp"
 #include "solver/math_model.hpp"
+#include "solver/split_lu.hpp"
 #include "solver/ybus.hpp"
 
 namespace lsflow::solver {
@@ -66,6 +67,9 @@ class NewtonRaphson {
   [[nodiscard]] const std::vector<double>& jac_values() const { return ax_; }  // size nnz + 1 (scratch)
   [[nodiscard]] const std::vector<double>& mismatch() const { return f_; }
   [[nodiscard]] KluSolver& klu() { return klu_; }
+  // Whether the Jacobian is factored on two threads (SplitLu) rather than by KLU.
+  [[nodiscard]] bool two_threads() const { return use_split_; }
+  [[nodiscard]] const SplitLu& split_lu() const { return split_; }
   // The bus behind a Jacobian column (for a singular matrix message).
   [[nodiscard]] std::int32_t bus_of_column(std::int32_t col) const;
 
@@ -82,6 +86,8 @@ class NewtonRaphson {
   std::vector<std::int32_t> fill_map_;    // 4 per Ybus entry
   std::vector<std::int32_t> diag_map_;    // 4 per bus
   KluSolver klu_;
+  SplitLu split_;
+  bool use_split_ = false;
 
   std::vector<double> vm_, va_;
   std::vector<cplx> v_, u_, i_;   // V, e^{jθ}, Ybus·V
@@ -91,6 +97,7 @@ class NewtonRaphson {
 
   void apply_step(double mu);   // θ, |V| = previous − μ·Δx (line search); V by sincos
   double mismatch_norm2() const;
+  void analyze_klu();
 };
 
 }  // namespace lsflow::solver

@@ -130,7 +130,10 @@ OutageSolver::OutageSolver(const MathModel& m, const std::vector<BusKind>& kind,
 
   // Unknowns and equations exactly as NewtonRaphson numbers them (θ of every non-reference bus
   // first, then |V| of the PQ buses; ΔP_i shares θ_i's index, ΔQ_i |V_i|'s): read back from it.
-  nr_ = std::make_unique<NewtonRaphson>(ybus_, kind, opt.klu);
+  // The base factorisation is used through KLU directly (Woodbury solves), and the outages run in
+  // parallel already: no two-thread factorisation here.
+  opt_.klu.two_threads = false;
+  nr_ = std::make_unique<NewtonRaphson>(ybus_, kind, opt_.klu);
   n_eq_ = nr_->n_eq();
   theta_idx_.assign(n, -1);
   vm_idx_.assign(n, -1);
