@@ -7,6 +7,10 @@
 // rate A), which the output says. Results are written only at the end, atomically; Ctrl-C stops the workers at their next
 // contingency and nothing is written (a second Ctrl-C ends the process at once).
 //
+// Which contingencies: --contingencies NAMES (element names, comma-separated) or --elements LIST (every
+// in-service element of those kinds); else the scenario's `contingencies:` key (scenario.hpp), when it has
+// one; else every in-service line, transformer and generator. The command line overrides the file.
+//
 // Exit status: 0 the analysis ran (even when contingencies violate limits or do not converge: the
 // output says so), 2 bad input or options, 3 the base case does not converge, 130 interrupted.
 #include <atomic>
@@ -16,6 +20,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
@@ -76,17 +81,12 @@ int cmd_n1(const std::vector<std::string>& argv) {
   opt.threads = args.integer("--threads", 0, 0, 1024);
   opt.tol_pu = args.number("--tol", 1e-8, 1e-14, 1.0);
   opt.max_iter = args.integer("--max-iter", 10, 1, 1000);
-  bool want_branches = true, want_trafos3w = true, want_gens = true;
+  study::ElementKinds kinds;   // from --elements
   if (auto e = args.value("--elements")) {
-    want_branches = want_trafos3w = want_gens = false;
-    for (const auto& item : split_list(*e)) {
-      if (item == "branches" || item == "lines") want_branches = true;
-      else if (item == "transformers3w" || item == "trafos3w") want_trafos3w = true;
-      else if (item == "generators" || item == "gens") want_gens = true;
-      else if (item == "all") want_branches = want_trafos3w = want_gens = true;
-      else
+    for (const auto& item : split_list(*e))
+      if (!study::add_element_kind(item, kinds))
         throw UsageError(fmt::format("option --elements: '{}' is not branches, transformers3w, generators or all", item));
-    }
+    if (!kinds.any()) throw UsageError("option --elements: no kind given");
   }
   if (args.value("--elements") && args.value("--contingencies"))
     throw UsageError("--elements and --contingencies do not go together");
@@ -97,8 +97,9 @@ int cmd_n1(const std::vector<std::string>& argv) {
   study::InterruptFlag stop;   // from here on, Ctrl-C stops the analysis instead of the process
   model::Network net;
   study::ContingencyLimits limits;
+  std::optional<study::Scenario> scenario;
   if (is_scenario(path)) {
-    const study::Scenario sc = study::read_scenario(path);
+    const study::Scenario& sc = scenario.emplace(study::read_scenario(path));
     study::ApplySummary summary;
     net = study::build_network(sc, summary);
     for (const auto& w : summary.warnings) std::fprintf(stderr, "%s\n", fmt::format("warning: {}: {}", path, w).c_str());
@@ -129,8 +130,17 @@ int cmd_n1(const std::vector<std::string>& argv) {
   if (auto names = args.value("--contingencies")) {
     for (const auto& name : split_list(*names)) list.push_back(ca.find_contingency(name));
     if (list.empty()) throw UsageError("option --contingencies: no name given");
+  } else if (args.value("--elements")) {
+    list = ca.all_contingencies(kinds.branches, kinds.trafos3w, kinds.generators);
+  } else if (scenario) {
+    list = study::scenario_contingencies(*scenario, ca);
+    if (scenario->contingencies.is_set())
+      std::fprintf(stderr, "%s\n",
+                   fmt::format("contingencies: {} from the scenario ({}; --contingencies or --elements override it)",
+                               list.size(), scenario->contingencies.loc.str())
+                       .c_str());
   } else {
-    list = ca.all_contingencies(want_branches, want_trafos3w, want_gens);
+    list = ca.all_contingencies();
   }
   if (stop.raised()) {
     std::fprintf(stderr, "interrupted: no result files written\n");

@@ -1,4 +1,5 @@
 // lsflow: AC load flow for the Lạng Sơn grid and any MATPOWER case.
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -38,6 +39,10 @@ commands:
         N-1: every in-service line, transformer and generator out in turn (or the named ones); overloads
         and voltages against the N-1 limits (a scenario's, else 0.90-1.10 pu / 100 %), ranked; outages
         that split the grid reported as islanding; non-converging outages reported as such.
+        Which contingencies: --contingencies A,B,... (element names) or --elements LIST (branches,
+        transformers3w, generators, all); else the scenario's own list, its `contingencies:` key
+        ([names] or {elements: [kinds]}), when it has one; else every element. The command line
+        overrides the scenario's list.
 
 exit status: 0 converged, 2 bad input or options, 3 did not converge.
 )";
@@ -52,6 +57,11 @@ int main(int argc, char** argv) {
   }
   const std::string cmd = args[0];
   args.erase(args.begin());
+  if (std::find(args.begin(), args.end(), "--help") != args.end() ||
+      std::find(args.begin(), args.end(), "-h") != args.end()) {   // lsflow COMMAND --help
+    std::fputs(kUsage, stdout);
+    return cli::kOk;
+  }
   try {
     if (cmd == "solve") return cli::cmd_solve(args);
     if (cmd == "run") return cli::cmd_run(args);

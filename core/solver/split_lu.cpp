@@ -130,7 +130,9 @@ Ordering order_columns(const Graph& gg, const std::vector<std::int32_t>& part, c
   std::vector<std::int32_t> local(ng, -1);
   o.perm.reserve(gcols.size());
   for (int k = 0; k < 3; ++k) {
-    const auto order = k < 2 ? amd_subgraph(gg, nodes[k], local) : nodes[k];
+    std::vector<std::int32_t> amd;
+    if (k < 2) amd = amd_subgraph(gg, nodes[k], local);
+    const auto& order = k < 2 ? amd : nodes[k];
     for (auto g : order)
       for (auto p = gptr[static_cast<std::size_t>(g)]; p < gptr[static_cast<std::size_t>(g) + 1]; ++p)
         o.perm.push_back(gcols[static_cast<std::size_t>(p)]);
@@ -140,77 +142,84 @@ Ordering order_columns(const Graph& gg, const std::vector<std::int32_t>& part, c
   return o;
 }
 
-// The strictly upper part of P·(A + Aᵀ)·Pᵀ by columns (unsorted, duplicates kept), and its
-// elimination tree (Liu's algorithm with path compression).
-struct Tree {
-  std::vector<std::int32_t> up_ptr, up, parent;
+// P·A·Pᵀ both by columns (CSC) and by rows (CSR), each with its indices ascending, so that the
+// neighbours i < k of k in A + Aᵀ are the leading entries of column k and of row k.
+struct Permuted {
+  std::vector<std::int32_t> cptr, crow, csrc;   // by columns: row, index into A's values
+  std::vector<std::int32_t> rptr, rcol;         // by rows
 };
 
-Tree elimination_tree(std::int32_t n, const std::int32_t* ap, const std::int32_t* ai, const std::vector<std::int32_t>& iperm) {
+Permuted permute(std::int32_t n, const std::int32_t* ap, const std::int32_t* ai, const std::vector<std::int32_t>& perm,
+                 const std::vector<std::int32_t>& iperm) {
+  // Rows first (walking the new columns in order leaves each row's columns ascending), then the
+  // columns back from the rows (rows ascending): two counting passes, no sort.
   const auto nu = static_cast<std::size_t>(n);
-  Tree t;
-  t.up_ptr.assign(nu + 1, 0);
+  Permuted m;
+  m.rptr.assign(nu + 1, 0);
   for (std::int32_t c = 0; c < n; ++c)
+    for (auto p = ap[c]; p < ap[c + 1]; ++p) ++m.rptr[static_cast<std::size_t>(iperm[static_cast<std::size_t>(ai[p])]) + 1];
+  for (std::size_t i = 0; i < nu; ++i) m.rptr[i + 1] += m.rptr[i];
+  m.rcol.resize(static_cast<std::size_t>(m.rptr[nu]));
+  std::vector<std::int32_t> rsrc(m.rcol.size());
+  std::vector<std::int32_t> next(m.rptr.begin(), m.rptr.end() - 1);
+  m.cptr.assign(nu + 1, 0);
+  for (std::int32_t j = 0; j < n; ++j) {
+    const auto c = perm[static_cast<std::size_t>(j)];
+    m.cptr[static_cast<std::size_t>(j) + 1] = m.cptr[static_cast<std::size_t>(j)] + (ap[c + 1] - ap[c]);
     for (auto p = ap[c]; p < ap[c + 1]; ++p) {
-      const auto pr = iperm[static_cast<std::size_t>(ai[p])];
-      const auto pc = iperm[static_cast<std::size_t>(c)];
-      if (pr != pc) ++t.up_ptr[static_cast<std::size_t>(std::max(pr, pc)) + 1];
+      const auto q = static_cast<std::size_t>(next[static_cast<std::size_t>(iperm[static_cast<std::size_t>(ai[p])])]++);
+      m.rcol[q] = j;
+      rsrc[q] = p;
     }
-  for (std::size_t j = 0; j < nu; ++j) t.up_ptr[j + 1] += t.up_ptr[j];
-  t.up.resize(static_cast<std::size_t>(t.up_ptr[nu]));
-  std::vector<std::int32_t> next(t.up_ptr.begin(), t.up_ptr.end() - 1);
-  for (std::int32_t c = 0; c < n; ++c)
-    for (auto p = ap[c]; p < ap[c + 1]; ++p) {
-      const auto pr = iperm[static_cast<std::size_t>(ai[p])];
-      const auto pc = iperm[static_cast<std::size_t>(c)];
-      if (pr != pc) t.up[static_cast<std::size_t>(next[static_cast<std::size_t>(std::max(pr, pc))]++)] = std::min(pr, pc);
+  }
+  m.crow.resize(m.rcol.size());
+  m.csrc.resize(m.rcol.size());
+  std::copy(m.cptr.begin(), m.cptr.end() - 1, next.begin());
+  for (std::int32_t r = 0; r < n; ++r)
+    for (auto q = m.rptr[static_cast<std::size_t>(r)]; q < m.rptr[static_cast<std::size_t>(r) + 1]; ++q) {
+      const auto d = static_cast<std::size_t>(next[static_cast<std::size_t>(m.rcol[static_cast<std::size_t>(q)])]++);
+      m.crow[d] = r;
+      m.csrc[d] = rsrc[static_cast<std::size_t>(q)];
     }
-  t.parent.assign(nu, -1);
-  std::vector<std::int32_t> ancestor(nu, -1);
-  for (std::int32_t k = 0; k < n; ++k)
-    for (auto p = t.up_ptr[static_cast<std::size_t>(k)]; p < t.up_ptr[static_cast<std::size_t>(k) + 1]; ++p) {
-      std::int32_t i = t.up[static_cast<std::size_t>(p)];
+  return m;
+}
+
+// Calls f(i) for each i < k adjacent to k in A + Aᵀ (an i may come twice).
+template <class F>
+void for_each_lower_neighbour(const Permuted& m, std::int32_t k, F&& f) {
+  const auto ku = static_cast<std::size_t>(k);
+  for (auto p = m.cptr[ku]; p < m.cptr[ku + 1] && m.crow[static_cast<std::size_t>(p)] < k; ++p) f(m.crow[static_cast<std::size_t>(p)]);
+  for (auto p = m.rptr[ku]; p < m.rptr[ku + 1] && m.rcol[static_cast<std::size_t>(p)] < k; ++p) f(m.rcol[static_cast<std::size_t>(p)]);
+}
+
+// Elimination tree of A + Aᵀ (Liu's algorithm with path compression).
+std::vector<std::int32_t> elimination_tree(const Permuted& m) {
+  const auto nu = m.cptr.size() - 1;
+  std::vector<std::int32_t> parent(nu, -1), ancestor(nu, -1);
+  for (std::int32_t k = 0; k < static_cast<std::int32_t>(nu); ++k)
+    for_each_lower_neighbour(m, k, [&](std::int32_t i) {
       while (i != -1 && i < k) {
         const auto nx = ancestor[static_cast<std::size_t>(i)];
         ancestor[static_cast<std::size_t>(i)] = k;
-        if (nx == -1) t.parent[static_cast<std::size_t>(i)] = k;
+        if (nx == -1) parent[static_cast<std::size_t>(i)] = k;
         i = nx;
       }
-    }
-  return t;
+    });
+  return parent;
 }
 
-// Calls f(i) for every i < k with L(k, i) ≠ 0 (row k of L, i.e. the reach of row k's entries up the
+// Calls f(i) for every i < k with L(k, i) ≠ 0 (row k of L: the reach of row k's entries up the
 // tree), in no particular order.
 template <class F>
-void for_each_in_row(const Tree& t, std::vector<std::int32_t>& mark, std::int32_t k, F&& f) {
+void for_each_in_row(const Permuted& m, const std::vector<std::int32_t>& parent, std::vector<std::int32_t>& mark,
+                     std::int32_t k, F&& f) {
   mark[static_cast<std::size_t>(k)] = k;
-  for (auto p = t.up_ptr[static_cast<std::size_t>(k)]; p < t.up_ptr[static_cast<std::size_t>(k) + 1]; ++p)
-    for (auto i = t.up[static_cast<std::size_t>(p)]; mark[static_cast<std::size_t>(i)] != k;
-         i = t.parent[static_cast<std::size_t>(i)]) {
+  for_each_lower_neighbour(m, k, [&](std::int32_t i) {
+    for (; mark[static_cast<std::size_t>(i)] != k; i = parent[static_cast<std::size_t>(i)]) {
       mark[static_cast<std::size_t>(i)] = k;
       f(i);
     }
-}
-
-// Multiply-adds of the numeric factorisation, per half (its columns and its part of the
-// separator's).
-struct Cost {
-  double half[2] = {0, 0};
-};
-
-Cost factor_cost(std::int32_t n, const Tree& t, const Ordering& o) {
-  const auto nu = static_cast<std::size_t>(n);
-  std::vector<std::int32_t> mark(nu, -1), count(nu, 0);   // count: |L(:, i)|
-  for (std::int32_t k = 0; k < n; ++k) for_each_in_row(t, mark, k, [&](std::int32_t i) { ++count[static_cast<std::size_t>(i)]; });
-  Cost c;
-  std::fill(mark.begin(), mark.end(), -1);
-  for (std::int32_t k = 0; k < n; ++k)
-    for_each_in_row(t, mark, k, [&](std::int32_t i) {
-      if (i >= o.n1 + o.n2) return;
-      c.half[i < o.n1 ? 0 : 1] += count[static_cast<std::size_t>(i)];
-    });
-  return c;
+  });
 }
 
 inline void cpu_relax() {
@@ -256,8 +265,6 @@ bool SplitLu::analyze(std::int32_t n, const std::int32_t* ap, const std::int32_t
   for (std::size_t g = 0; g < ng; ++g) weight[g] = std::max(1, gptr[g + 1] - gptr[g]);
   if (!bisect(gg, weight, part)) return false;
   Ordering ord = order_columns(gg, part, gptr, gcols);
-  const Tree tree = elimination_tree(n, ap, ai, ord.iperm);
-  const Cost cost = factor_cost(n, tree, ord);
   if (ord.ns > max_separator || std::min(ord.n1, ord.n2) < n / 8) return false;
 
   perm_ = std::move(ord.perm);
@@ -268,44 +275,19 @@ bool SplitLu::analyze(std::int32_t n, const std::int32_t* ap, const std::int32_t
   s0_ = n1_ + n2_;
   auto half_of = [&](std::int32_t i) { return i < n1_ ? 0 : (i < s0_ ? 1 : 2); };
 
-  // A by permuted columns with rows ascending: by rows first (columns ascending), then back.
-  {
-    std::vector<std::int32_t> rptr(nu + 1, 0);
-    for (std::int32_t c = 0; c < n; ++c)
-      for (auto p = ap[c]; p < ap[c + 1]; ++p) ++rptr[static_cast<std::size_t>(iperm_[static_cast<std::size_t>(ai[p])]) + 1];
-    for (std::size_t i = 0; i < nu; ++i) rptr[i + 1] += rptr[i];
-    std::vector<std::int32_t> rcol(static_cast<std::size_t>(rptr[nu])), rsrc(rcol.size());
-    std::vector<std::int32_t> next(rptr.begin(), rptr.end() - 1);
-    for (std::int32_t j = 0; j < n; ++j) {
-      const auto c = perm_[static_cast<std::size_t>(j)];
-      for (auto p = ap[c]; p < ap[c + 1]; ++p) {
-        const auto r = iperm_[static_cast<std::size_t>(ai[p])];
-        if (half_of(r) + half_of(j) == 1) throw std::logic_error("SplitLu: an entry couples the two halves");
-        const auto q = static_cast<std::size_t>(next[static_cast<std::size_t>(r)]++);
-        rcol[q] = j;
-        rsrc[q] = p;
-      }
-    }
-    a_ptr_.assign(nu + 1, 0);
-    for (auto j : rcol) ++a_ptr_[static_cast<std::size_t>(j) + 1];
-    for (std::size_t j = 0; j < nu; ++j) a_ptr_[j + 1] += a_ptr_[j];
-    a_row_.resize(rcol.size());
-    a_src_.resize(rcol.size());
-    std::copy(a_ptr_.begin(), a_ptr_.end() - 1, next.begin());
-    for (std::int32_t r = 0; r < n; ++r)
-      for (auto q = rptr[static_cast<std::size_t>(r)]; q < rptr[static_cast<std::size_t>(r) + 1]; ++q) {
-        const auto d = static_cast<std::size_t>(next[static_cast<std::size_t>(rcol[static_cast<std::size_t>(q)])]++);
-        a_row_[d] = r;
-        a_src_[d] = rsrc[static_cast<std::size_t>(q)];
-      }
-  }
+  Permuted pa = permute(n, ap, ai, perm_, iperm_);
+  for (std::int32_t j = 0; j < n; ++j)
+    for (auto q = pa.cptr[static_cast<std::size_t>(j)]; q < pa.cptr[static_cast<std::size_t>(j) + 1]; ++q)
+      if (half_of(pa.crow[static_cast<std::size_t>(q)]) + half_of(j) == 1)
+        throw std::logic_error("SplitLu: an entry couples the two halves");
+  const auto parent = elimination_tree(pa);
   a_split_.assign(2 * static_cast<std::size_t>(ns_), 0);
   for (std::int32_t js = 0; js < ns_; ++js) {
     const auto j = static_cast<std::size_t>(s0_ + js);
-    auto q = a_ptr_[j];
-    while (q < a_ptr_[j + 1] && a_row_[static_cast<std::size_t>(q)] < n1_) ++q;
+    auto q = pa.cptr[j];
+    while (q < pa.cptr[j + 1] && pa.crow[static_cast<std::size_t>(q)] < n1_) ++q;
     a_split_[2 * static_cast<std::size_t>(js)] = q;
-    while (q < a_ptr_[j + 1] && a_row_[static_cast<std::size_t>(q)] < s0_) ++q;
+    while (q < pa.cptr[j + 1] && pa.crow[static_cast<std::size_t>(q)] < s0_) ++q;
     a_split_[2 * static_cast<std::size_t>(js) + 1] = q;
   }
 
@@ -314,7 +296,7 @@ bool SplitLu::analyze(std::int32_t n, const std::int32_t* ap, const std::int32_t
   std::vector<std::int32_t> mark(nu, -1);
   l_ptr_.assign(static_cast<std::size_t>(s0_) + 1, 0);
   for (std::int32_t k = 0; k < n; ++k)
-    for_each_in_row(tree, mark, k, [&](std::int32_t i) {
+    for_each_in_row(pa, parent, mark, k, [&](std::int32_t i) {
       if (i < s0_) ++l_ptr_[static_cast<std::size_t>(i) + 1];
     });
   for (std::size_t c = 0; c < static_cast<std::size_t>(s0_); ++c) l_ptr_[c + 1] += l_ptr_[c];
@@ -323,7 +305,7 @@ bool SplitLu::analyze(std::int32_t n, const std::int32_t* ap, const std::int32_t
     std::vector<std::int32_t> next(l_ptr_.begin(), l_ptr_.end() - 1);
     std::fill(mark.begin(), mark.end(), -1);
     for (std::int32_t k = 0; k < n; ++k)
-      for_each_in_row(tree, mark, k, [&](std::int32_t i) {
+      for_each_in_row(pa, parent, mark, k, [&](std::int32_t i) {
         if (i < s0_) l_row_[static_cast<std::size_t>(next[static_cast<std::size_t>(i)]++)] = k;
       });
   }
@@ -347,6 +329,10 @@ bool SplitLu::analyze(std::int32_t n, const std::int32_t* ap, const std::int32_t
     u_split_[static_cast<std::size_t>(js)] = p;
   }
 
+  a_ptr_ = std::move(pa.cptr);
+  a_row_ = std::move(pa.crow);
+  a_src_ = std::move(pa.csrc);
+
   stats_ = {};
   stats_.n = n;
   stats_.n1 = n1_;
@@ -354,8 +340,11 @@ bool SplitLu::analyze(std::int32_t n, const std::int32_t* ap, const std::int32_t
   stats_.ns = ns_;
   stats_.nnz_l = static_cast<std::int64_t>(l_row_.size());
   stats_.nnz_u = static_cast<std::int64_t>(u_row_.size());
-  stats_.flops1 = cost.half[0];
-  stats_.flops2 = cost.half[1];
+  // Multiply-adds: each U(k, j) above the diagonal costs |L(:, k)|, charged to k's half.
+  for (std::size_t p = 0; p < u_row_.size(); ++p) {
+    const auto k = static_cast<std::size_t>(u_row_[p]);
+    (static_cast<std::int32_t>(k) < n1_ ? stats_.flops1 : stats_.flops2) += l_ptr_[k + 1] - l_ptr_[k];
+  }
   stats_.flops_dense = static_cast<double>(ns_) * ns_ * ns_ / 3.0;
 
   u_val_.assign(u_row_.size(), 0.0);

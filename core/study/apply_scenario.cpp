@@ -35,6 +35,8 @@ constexpr Kind kTransformers[] = {Kind::Branch, Kind::Transformer3W};
 constexpr Kind kLoadsAndBuses[] = {Kind::Load, Kind::Bus};
 constexpr const char* kSwitchableWhat = "lines, transformers, generators, loads and shunts (not buses)";
 constexpr const char* kCommissionableWhat = "lines, transformers, generators, loads, shunts and buses";
+constexpr Kind kContingencyKinds[] = {Kind::Branch, Kind::Transformer3W, Kind::Generator};
+constexpr const char* kContingencyWhat = "lines, transformers and generators";
 
 std::string_view kind_name(const model::Network& net, ElemRef r) {
   switch (r.kind) {
@@ -238,6 +240,28 @@ class Resolver {
   std::vector<std::string> categories_;
 };
 
+// The `contingencies:` list, one entry per element (groups and multi-circuit lines expanded), each with
+// the line of the entry that named it; an element reached twice is an error at the second entry.
+std::vector<NameRef> resolve_contingencies(const Resolver& names, const Scenario& s, const model::Network& net) {
+  std::vector<NameRef> out;
+  if (!s.contingencies.is_set()) return out;
+  std::map<ElemRef, const NameRef*> seen;   // element → the entry that named it first
+  for (const NameRef& entry : s.contingencies.value->names) {
+    for (ElemRef r : names.elements(entry.name, entry.loc, kContingencyKinds, kContingencyWhat, "contingencies")) {
+      const auto [it, fresh] = seen.try_emplace(r, &entry);
+      if (!fresh) {
+        const NameRef& first = *it->second;
+        const std::string via = first.name == elem_name(net, r) ? "" : fmt::format("as part of \"{}\", ", first.name);
+        throw InputError(entry.loc, fmt::format("contingencies: {} \"{}\" is already in the list ({}line {}); each "
+                                                "element is analysed once",
+                                                kind_name(net, r), elem_name(net, r), via, first.loc.line));
+      }
+      out.push_back(NameRef{elem_name(net, r), entry.loc});
+    }
+  }
+  return out;
+}
+
 const SourceLoc& setting_loc(const Setting<double>& s) { return s.loc; }
 const SourceLoc& commissioning_loc(const Commissioning& c) { return c.loc; }
 bool same_value(const Setting<double>& a, const Setting<double>& b) { return a.value == b.value; }
@@ -280,6 +304,12 @@ double capacity_mw(const model::Generator& g) { return g.installed_mw > 0.0 ? g.
 
 }  // namespace
 
+std::vector<NameRef> contingency_names(const Scenario& s, const model::Network& net) {
+  if (!s.contingencies.is_set() || !s.contingencies.value->by_name()) return {};
+  const Resolver names(s, net);
+  return resolve_contingencies(names, s, net);
+}
+
 GrowthRate growth_rate_for(const Scenario& s, const model::Network& net, const model::Load& load) {
   const LoadSettings& l = s.load;
   auto find = [](const NamedValues& map, const std::string& key) -> const Setting<double>* {
@@ -316,6 +346,7 @@ ApplySummary apply_scenario(const Scenario& s, model::Network& net_in) {
     for (const NameRef& ref : *s.outages.value)
       for (ElemRef r : names.elements(ref.name, ref.loc, kSwitchable, kSwitchableWhat, "outages"))
         outages.emplace_back(r, ref.loc);
+  (void)resolve_contingencies(names, s, net_in);   // used by lsflow n1 (contingency_names); checked here
 
   const LoadSettings& ls = s.load;
   for (const auto& [name, v] : ls.growth_by_name_pct_per_yr)

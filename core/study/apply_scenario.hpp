@@ -6,7 +6,9 @@
 //    expands to its members; so does a line's name when the network split it into circuits
 //    <name>_c1 … <name>_cn (an outage of "L110_A_B" takes out both circuits). Where a name may stand
 //    for an element or a group, an entry naming the element itself wins over an entry naming a group
-//    that holds it; two groups giving one element different values is an error.
+//    that holds it; two groups giving one element different values is an error. The `contingencies:`
+//    list is checked here too (lines, transformers and generators; an element reached twice is an
+//    error), though only `lsflow n1` uses it (contingency_names).
 // 2. Commissioning, by study year: an element with in_service_from_year Y is in service iff
 //    study_year >= Y; with out_of_service_from_year Z it is out iff study_year >= Z (both may be given).
 //    An entry with only out_of_service_from_year leaves the network file's state alone before Z.
@@ -67,6 +69,13 @@ ApplySummary apply_scenario(const Scenario& s, model::Network& net);
 // Reads the scenario's network file (io::read_network) and applies the scenario to it.
 [[nodiscard]] model::Network build_network(const Scenario& s);
 model::Network build_network(const Scenario& s, ApplySummary& summary);
+
+// The scenario's `contingencies:` list resolved against `net` by step 1's rules: one entry per element (a
+// group or a multi-circuit line's name gives each member or circuit, in order), each with the line of the
+// entry that named it. Throws InputError at that line for a name the network lacks (with the nearest
+// name), an element that is not a line, transformer or generator, or an element listed twice. Empty when
+// the scenario has no list or selects by kind.
+[[nodiscard]] std::vector<NameRef> contingency_names(const Scenario& s, const model::Network& net);
 
 // The growth rate one load gets, and which rule it came from (e.g. "category industrial").
 struct GrowthRate {

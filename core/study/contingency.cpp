@@ -19,8 +19,11 @@
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
+#include "io/yaml_util.hpp"
 #include "solver/outage_solver.hpp"
 #include "solver/power_flow.hpp"
+#include "study/apply_scenario.hpp"
+#include "study/scenario.hpp"
 #include "topology/bridges.hpp"
 #include "topology/math_builder.hpp"
 
@@ -434,6 +437,7 @@ ContingencyAnalysis::ContingencyAnalysis(const model::Network& net, ContingencyL
     solver::PfOptions pf_opt;
     pf_opt.tol_pu = opt_.tol_pu;
     pf_opt.max_iter = opt_.max_iter;
+    pf_opt.klu.two_threads = false;   // the contingencies already run in parallel
     const auto pf = solver::solve_ac(m, pf_opt);
     report::IslandReport rep;
     rep.n_bus = n;
@@ -637,11 +641,12 @@ std::vector<Contingency> ContingencyAnalysis::all_contingencies(bool branches, b
   return out;
 }
 
-Contingency ContingencyAnalysis::find_contingency(const std::string& name) const {
+Contingency ContingencyAnalysis::find_contingency(const std::string& name, const SourceLoc& loc) const {
   auto check = [&](const std::vector<MathRef>& refs, std::size_t k, ElementRef::Kind kind) {
     if (refs[k].island < 0)
-      throw InputError(fmt::format("contingency \"{}\": the element is out of service or not energised in the base case",
-                                   name));
+      throw InputError(loc, fmt::format("contingency \"{}\": the element is out of service or not energised in the "
+                                        "base case",
+                                        name));
     return Contingency{{kind, static_cast<std::int32_t>(k)}};
   };
   for (std::size_t k = 0; k < net_->branches.size(); ++k)
@@ -650,7 +655,22 @@ Contingency ContingencyAnalysis::find_contingency(const std::string& name) const
     if (net_->transformers3w[k].name == name) return check(trafo_math_, k, ElementRef::Kind::Trafo3W);
   for (std::size_t k = 0; k < net_->generators.size(); ++k)
     if (net_->generators[k].name == name) return check(gen_math_, k, ElementRef::Kind::Generator);
-  throw InputError(fmt::format("contingency \"{}\": no line, transformer or generator has that name", name));
+  std::vector<std::string> names;   // only on the error path
+  for (const auto& b : net_->branches) names.push_back(b.name);
+  for (const auto& t : net_->transformers3w) names.push_back(t.name);
+  for (const auto& g : net_->generators) names.push_back(g.name);
+  std::erase(names, std::string{});
+  throw InputError(loc, fmt::format("contingency \"{}\": no line, transformer or generator has that name{}", name,
+                                    io::did_you_mean(name, names)));
+}
+
+std::vector<Contingency> scenario_contingencies(const Scenario& s, const ContingencyAnalysis& ca) {
+  if (!s.contingencies.is_set()) return ca.all_contingencies();
+  const ContingencySelection& sel = *s.contingencies.value;
+  if (!sel.by_name()) return ca.all_contingencies(sel.kinds.branches, sel.kinds.trafos3w, sel.kinds.generators);
+  std::vector<Contingency> out;
+  for (const NameRef& n : contingency_names(s, ca.network())) out.push_back(ca.find_contingency(n.name, n.loc));
+  return out;
 }
 
 ContingencyAnalysis::Worker& ContingencyAnalysis::worker(std::size_t slot) {
@@ -871,6 +891,7 @@ void ContingencyAnalysis::run_contingency(const Contingency& c, std::int32_t ind
   pf_opt.tol_pu = opt_.tol_pu;
   pf_opt.max_iter = opt_.max_iter;
   pf_opt.fallbacks = false;   // the same Newton as every other contingency
+  pf_opt.klu.two_threads = false;   // the contingencies already run in parallel
   solver::PfResult pf;
   try {
     pf = solver::solve_ac(red.m, pf_opt);

@@ -207,8 +207,9 @@ class ContingencyAnalysis {
   [[nodiscard]] std::vector<Contingency> all_contingencies(bool branches = true, bool trafos3w = true,
                                                            bool generators = true) const;
   // The contingency for an element name (branch, 3-winding transformer or generator); throws
-  // InputError when no in-service, energised element has that name.
-  [[nodiscard]] Contingency find_contingency(const std::string& name) const;
+  // InputError at `loc` when no element has that name (with the nearest name as a hint) or the element is
+  // out of service or not energised in the base case.
+  [[nodiscard]] Contingency find_contingency(const std::string& name, const SourceLoc& loc = {}) const;
 
   // Runs the list on opt.threads threads. Thread-safe only against itself being called once at a time.
   ContingencyResults run(const std::vector<Contingency>& list, const RunControl& control = {});
@@ -260,6 +261,14 @@ class ContingencyAnalysis {
   std::unique_ptr<Pool> pool_;
   double setup_ms_ = 0.0;
 };
+
+struct Scenario;
+
+// What `lsflow n1 SCENARIO` runs when its command line names nothing: the scenario's `contingencies:` list
+// (names resolved by contingency_names, apply_scenario.hpp; each element checked in service and energised
+// here, InputError at the line that names it), or every in-service element of the kinds it selects, or,
+// without the key, all_contingencies().
+[[nodiscard]] std::vector<Contingency> scenario_contingencies(const Scenario& s, const ContingencyAnalysis& ca);
 
 // A short label for an element: its name, or kind and row when it has none.
 [[nodiscard]] std::string element_label(const model::Network& net, const ElementRef& e);

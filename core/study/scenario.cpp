@@ -28,9 +28,13 @@ constexpr double kPowerMaxMw = 100000.0;
 constexpr double kLoadingMinPct = 1.0, kLoadingMaxPct = 1000.0;
 constexpr int kTapMax = 64;   // the network reader's limit on a tap range
 
-const std::vector<std::string> kTopKeys = {"name",    "description",   "extends",  "network",
-                                           "base_year", "study_year",  "load",     "groups",
-                                           "commissioning", "dispatch", "outages", "limits"};
+const std::vector<std::string> kTopKeys = {"name", "description", "extends", "network", "base_year", "study_year",
+                                           "load", "groups", "commissioning", "dispatch", "outages",
+                                           "contingencies", "limits"};
+
+// The kinds `contingencies: {elements: [...]}` and `lsflow n1 --elements` take.
+const std::vector<std::string> kElementKindWords = {"branches", "lines", "transformers3w", "trafos3w",
+                                                    "generators", "gens", "all"};
 
 // A path written in `file`, made relative to the directory of `file`.
 std::string resolve_path(const std::string& file, const std::string& written) {
@@ -167,6 +171,30 @@ void read_dispatch(const YamlValue& v, Dispatch& d) {
   }
 }
 
+// `contingencies:` — a list of names, or {elements: [kinds]}. Both must select something.
+ContingencySelection read_contingencies(const YamlValue& v) {
+  ContingencySelection c;
+  if (v.node().IsMap()) {
+    const YamlMap m = v.as_map();
+    m.allow_only({"elements"});
+    const YamlValue kinds = m.require("elements");
+    for (const NameRef& k : read_names(kinds)) {
+      if (!add_element_kind(k.name, c.kinds))
+        throw InputError(k.loc, fmt::format("{}: unknown element kind '{}'; valid: {}{}", kinds.path(), k.name,
+                                            fmt::join(kElementKindWords, ", "),
+                                            io::did_you_mean(k.name, kElementKindWords)));
+    }
+    if (!c.kinds.any())
+      kinds.fail("an empty list selects no contingency; give branches, transformers3w, generators or all");
+    return c;
+  }
+  c.names = read_names(v);
+  if (c.names.empty())
+    v.fail("an empty list selects no contingency; name at least one element (or leave the key out, or write "
+           "{elements: [all]}, for every in-service element)");
+  return c;
+}
+
 void read_limits(const std::string& file, const YamlValue& v, LimitSettings& l) {
   const YamlMap m = v.as_map();
   m.allow_only({"file", "loading_max_pct", "loading_max_n1_pct"});
@@ -204,6 +232,7 @@ Layer read_layer(const std::string& file) {
   if (auto x = top.get("commissioning")) read_commissioning(*x, s.commissioning);
   if (auto x = top.get("dispatch")) read_dispatch(*x, s.dispatch);
   if (auto x = top.get("outages")) s.outages = make(read_names(*x), x->loc());
+  if (auto x = top.get("contingencies")) s.contingencies = make(read_contingencies(*x), x->loc());
   if (auto x = top.get("limits")) read_limits(file, *x, s.limits);
   return layer;
 }
@@ -257,6 +286,7 @@ void overlay(Scenario& base, const Scenario& top) {
   overlay(d.tap_pos_by_name, top.dispatch.tap_pos_by_name);
 
   overlay(base.outages, top.outages);
+  overlay(base.contingencies, top.contingencies);   // a list: replaced whole, like outages
 
   overlay(base.limits.file, top.limits.file);
   overlay(base.limits.loading_max_pct, top.limits.loading_max_pct);
@@ -280,6 +310,17 @@ std::optional<double> hydro_season_share_pct(const std::string& season) {
 }
 
 const std::vector<std::string>& scenario_keys() { return kTopKeys; }
+
+bool add_element_kind(const std::string& word, ElementKinds& kinds) {
+  if (word == "branches" || word == "lines") kinds.branches = true;
+  else if (word == "transformers3w" || word == "trafos3w") kinds.trafos3w = true;
+  else if (word == "generators" || word == "gens") kinds.generators = true;
+  else if (word == "all") kinds.branches = kinds.trafos3w = kinds.generators = true;
+  else return false;
+  return true;
+}
+
+const std::vector<std::string>& element_kind_words() { return kElementKindWords; }
 
 Scenario read_scenario(const std::string& path) {
   std::vector<Layer> layers;            // child first

@@ -34,20 +34,35 @@
 //     tap_pos_by_name: {ChiLang_T1: -2}       # a transformer's (or group's) tap held at this position:
 //                                             # manual from then on (its automatic OLTC control is off)
 //   outages: [L110_PhuXa_NaDuong, NaDuong2]   # element or group names taken out of service
+//   contingencies: [L220_BacGiang_ChiLang_c1, NaDuong2]   # the N-1 list of `lsflow n1` (see below)
+//   contingencies: {elements: [branches, generators]}     # … or every in-service element of these kinds
 //   limits:
 //     file: ../limits/vn_grid_code.yaml   # voltage bands and loading limits (see limits.hpp)
 //     loading_max_pct: 100                # overrides the file's normal-operation loading limit
 //     loading_max_n1_pct: 100             # overrides the file's N-1 loading limit
 //
 // Element names are those of the network file; a multi-circuit line's name stands for all its circuits.
+//
+// contingencies: what `lsflow n1 SCENARIO` analyses when its command line names nothing (--contingencies
+// NAMES and --elements LIST override the file). The list form names lines, 2- and 3-winding transformers
+// and generators, one contingency each, in the order written; a group, or a multi-circuit line's name,
+// stands for each of its members / circuits, one at a time (N-1: never two out together). Every name is
+// checked against the network when the scenario is built (InputError at the entry's line, with the
+// nearest name as a hint), and each element must be in service and energised in the study year (checked
+// by `lsflow n1`, at the same line). An empty list is an error (leave the key out, or use the mapping
+// form with [all], for every element); so is an element listed twice, directly or through a group or a
+// line's circuits (no silent de-duplication). The mapping form mirrors --elements: `elements:` takes
+// branches (or lines: lines and 2-winding transformers), transformers3w (trafos3w), generators (gens)
+// and all. Other commands check the names but do not use the list.
+//
 // Ranges checked on reading: years 1900–2200, shares 0–100 %, growth −50…100 %/yr, level 0–500 %,
 // voltages 0.8–1.2 pu, loading limits 1–1000 %.
 //
 // Inheritance: a scalar set in the child replaces the parent's; maps (growth_by_*, groups,
 // commissioning, *_by_name, *_by_zone_pct, level_by_category_pct) merge key by key, the child's entry
 // replacing the parent's for the same key; `outages` is a list and the child's list replaces the
-// parent's whole (`outages: []` clears it). The precedence rules (growth, dispatch, commissioning)
-// are documented where they are applied, in apply_scenario.hpp.
+// parent's whole (`outages: []` clears it); so is `contingencies`, in either form. The precedence rules
+// (growth, dispatch, commissioning) are documented where they are applied, in apply_scenario.hpp.
 #include <map>
 #include <optional>
 #include <string>
@@ -128,6 +143,26 @@ inline constexpr double kHydroDrySharePct = 25.0;
 // The share for "dry"/"wet"; nullopt for anything else.
 [[nodiscard]] std::optional<double> hydro_season_share_pct(const std::string& season);
 
+// The element kinds an N-1 run can take all of (`contingencies: {elements: [...]}`, `lsflow n1 --elements`).
+struct ElementKinds {
+  bool branches = false;     // lines and 2-winding transformers
+  bool trafos3w = false;
+  bool generators = false;
+  [[nodiscard]] bool any() const { return branches || trafos3w || generators; }
+};
+// Adds the kind `word` names to `kinds`: branches|lines, transformers3w|trafos3w, generators|gens, or all.
+// False (and `kinds` unchanged) for any other word.
+bool add_element_kind(const std::string& word, ElementKinds& kinds);
+// The words add_element_kind takes, for messages and suggestions.
+[[nodiscard]] const std::vector<std::string>& element_kind_words();
+
+// A scenario's N-1 list: named elements (the list form), or every in-service element of some kinds.
+struct ContingencySelection {
+  std::vector<NameRef> names;   // element or group names, in the order written; empty in the mapping form
+  ElementKinds kinds;           // the mapping form; all false in the list form
+  [[nodiscard]] bool by_name() const { return !names.empty(); }
+};
+
 struct LimitSettings {
   Setting<std::string> file;            // resolved relative to the scenario that names it
   Setting<double> loading_max_pct;
@@ -148,6 +183,7 @@ struct Scenario {
   std::map<std::string, Commissioning> commissioning;
   Dispatch dispatch;
   Setting<std::vector<NameRef>> outages;
+  Setting<ContingencySelection> contingencies;   // loc: the `contingencies:` line
   LimitSettings limits;
 
   // study_year − base_year: the exponent of the load growth.

@@ -1,7 +1,8 @@
 // The corpus of deliberately broken files under tests/data: through the real `lsflow` binary, every
 // one must exit with status 2 and a message that starts `file:line:` — never a crash, a hang or a
 // result. Files in tests/data/broken/ name the line their error must point at in their first comment
-// ("expected error at line N").
+// ("expected error at line N"): MATPOWER cases (.m) through `lsflow solve`, scenarios (.yaml) through
+// `lsflow n1`.
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
@@ -65,6 +66,29 @@ TEST_CASE("Every broken MATPOWER file gives exit 2 and file:line at the expected
     ++n;
   }
   CHECK(n >= 9);
+}
+
+TEST_CASE("Every broken scenario file gives exit 2 and file:line at the expected line (lsflow n1)", "[cli][errors]") {
+  const auto dir = lsflow::test::source_dir() / "tests" / "data" / "broken";
+  int n = 0;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (e.path().extension() != ".yaml") continue;
+    std::ifstream in(e.path());
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::smatch m;
+    const std::string text = ss.str();
+    REQUIRE(std::regex_search(text, m, std::regex(R"(expected error at line ([0-9]+))")));
+    const std::string expected = fmt::format("{}:{}: ", e.path().string(), m[1].str());
+    DYNAMIC_SECTION(e.path().filename().string()) {
+      const auto o = run_cli(fmt::format("n1 '{}' --no-progress --threads 1", e.path().string()));
+      INFO(o.stderr_text);
+      CHECK(o.status == 2);
+      CHECK(o.stderr_text.rfind(expected, 0) == 0);
+    }
+    ++n;
+  }
+  CHECK(n >= 3);
 }
 
 TEST_CASE("The reader test corpora give exit 2 and file:line through the CLI", "[cli][errors]") {

@@ -215,7 +215,7 @@ TEST_CASE("tap control: the round limit stops the loop with positions that belon
   CHECK(report::recompute_max_mismatch_mva(applied, sol) < 1e-6);
 }
 
-TEST_CASE("tap control: parallel units move together; taps in series act upstream first", "[report][oltc]") {
+TEST_CASE("tap control: parallel units move together, taps in series act upstream first", "[report][oltc]") {
   // Grid — 220 kV — AT (regulates the 110 kV bus) — 110 kV — two parallel units (regulate 35 kV).
   model::Network net;
   const BusIdx src = add_bus(net, 1, "Src", 220, model::BusType::Ref);
@@ -258,7 +258,7 @@ TEST_CASE("tap control: parallel units move together; taps in series act upstrea
   CHECK(sol.taps.taps[0].pos > 0);
 }
 
-TEST_CASE("tap control: a bus held by a generator is left to the generator; three-winding units regulate",
+TEST_CASE("tap control: a bus held by a generator is left to the generator, three-winding units regulate",
           "[report][oltc]") {
   model::Network net;
   const BusIdx src = add_bus(net, 1, "Src", 110, model::BusType::Ref);

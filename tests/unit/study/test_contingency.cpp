@@ -16,8 +16,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <string>
+#include <vector>
+
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -170,7 +174,7 @@ TEST_CASE("N-1 branch outages equal a fresh solve of the modified case (case30, 
   }
 }
 
-TEST_CASE("N-1 generator outages equal a fresh solve (bus turns PQ; unit among two keeps the pattern)", "[study][n1]") {
+TEST_CASE("N-1 generator outages equal a fresh solve (bus turns PQ, unit among two keeps the pattern)", "[study][n1]") {
   LSFLOW_REQUIRE_SHARED();
   auto net = shared_case("case118");
   // A second unit at bus 12 (a PV bus): the outage of one of the two keeps the bus PV, so the Jacobian
@@ -530,4 +534,197 @@ TEST_CASE("lsflow n1 writes its files only when it finishes, and rejects unknown
   CHECK(WEXITSTATUS(rc) == 2);
   std::filesystem::remove_all(dir);
   std::filesystem::remove(dir.string() + ".txt");
+}
+
+// ---------------------------------------------------------------------------------------------------
+// A scenario's own N-1 list (`contingencies:`, tests/data/scenario/n1_list.yaml on e2e_grid.yaml)
+
+namespace {
+
+std::string scenario_data(const std::string& file) {
+  return (test::source_dir() / "tests" / "data" / "scenario" / file).string();
+}
+
+std::vector<std::string> labels(const model::Network& net, const std::vector<study::Contingency>& list) {
+  std::vector<std::string> out;
+  for (const auto& c : list) out.push_back(study::element_label(net, c.element));
+  return out;
+}
+
+// A scratch scenario file extending n1_list.yaml (by absolute path) with `body` from line 2 on.
+std::string n1_child_file(const std::string& name, const std::string& body) {
+  const auto p = std::filesystem::temp_directory_path() / ("lsflow_n1_" + std::to_string(::getpid()) + "_" + name);
+  std::ofstream(p) << "extends: " << scenario_data("n1_list.yaml") << "\n" << body;
+  return p.string();
+}
+
+// Every field of a record that does not depend on its position in the list.
+void check_same_record(const study::ContingencyRecord& x, const study::ContingencyRecord& y) {
+  CHECK(x.contingency == y.contingency);
+  CHECK(x.outcome == y.outcome);
+  CHECK(x.iterations == y.iterations);
+  CHECK(x.newton_iterations == y.newton_iterations);
+  CHECK(x.islanding == y.islanding);
+  CHECK(x.islanded_buses == y.islanded_buses);
+  CHECK(same(x.lost_load_mw, y.lost_load_mw));
+  CHECK(same(x.separated_load_mw, y.separated_load_mw));
+  CHECK(same(x.ref_gen_mw, y.ref_gen_mw));
+  CHECK(same(x.ref_pickup_mw, y.ref_pickup_mw));
+  CHECK(same(x.max_loading_pct, y.max_loading_pct));
+  CHECK(x.max_loading_monitor == y.max_loading_monitor);
+  CHECK(same(x.min_vm_pu, y.min_vm_pu));
+  CHECK(same(x.max_vm_pu, y.max_vm_pu));
+  CHECK(x.violations() == y.violations());
+}
+
+}  // namespace
+
+TEST_CASE("N-1 on a scenario with a contingencies list runs exactly those, each as when named alone",
+          "[study][n1][contingencies]") {
+  const auto sc = study::read_scenario(scenario_data("n1_list.yaml"));
+  const auto net = study::build_network(sc);
+  study::ContingencyAnalysis ca(net, study::default_contingency_limits(net), tight());
+  const auto list = study::scenario_contingencies(sc, ca);
+  CHECK(labels(net, list) == std::vector<std::string>{"L_AB_c2", "L_AC", "Coal1"});   // in the file's order
+  CHECK(list.size() < ca.all_contingencies().size());
+  const auto res = ca.run(list);
+  REQUIRE(res.records.size() == 3);
+  CHECK(res.records[1].islanding);   // L_AC feeds C110 radially
+  CHECK(res.records[2].ref_pickup_mw > 90.0);
+  // The same element named alone (as --contingencies L_AC does) gives the same record.
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const std::string name = labels(net, {list[i]})[0];
+    INFO(name);
+    const auto alone = ca.run({ca.find_contingency(name)});
+    check_same_record(res.records[i], alone.records[0]);
+  }
+
+  // Inherited through extends: the child's list is the parent's.
+  const auto child = study::read_scenario(scenario_data("n1_child.yaml"));
+  const auto child_net = study::build_network(child);
+  study::ContingencyAnalysis child_ca(child_net, study::default_contingency_limits(child_net), tight());
+  CHECK(labels(child_net, study::scenario_contingencies(child, child_ca)) ==
+        std::vector<std::string>{"L_AB_c2", "L_AC", "Coal1"});
+
+  // The mapping form: every in-service element of the kinds; without the key, every element.
+  const auto gens = n1_child_file("gens.yaml", "contingencies: {elements: [generators]}\n");
+  const auto by_kind = study::scenario_contingencies(study::read_scenario(gens), ca);
+  std::filesystem::remove(gens);
+  CHECK(by_kind == ca.all_contingencies(false, false, true));
+  CHECK(labels(net, by_kind) == std::vector<std::string>{"Grid", "Coal1", "HydroC"});
+  auto bare = sc;
+  bare.contingencies = {};
+  CHECK(study::scenario_contingencies(bare, ca) == ca.all_contingencies());
+}
+
+TEST_CASE("N-1 scenario list: an element out of service in the study year is an error at its line",
+          "[study][n1][contingencies][errors]") {
+  // Coal2 is in the network file, out of service: the name resolves, the analysis has no such contingency.
+  const auto p = n1_child_file("oos.yaml", "contingencies:\n  - Coal1\n  - Coal2\n");
+  const auto sc = study::read_scenario(p);
+  const auto net = study::build_network(sc);
+  study::ContingencyAnalysis ca(net, study::default_contingency_limits(net), tight());
+  try {
+    (void)study::scenario_contingencies(sc, ca);
+    FAIL("expected an InputError");
+  } catch (const InputError& e) {
+    CHECK(e.loc().file == p);
+    CHECK(e.loc().line == 4);
+    CHECK_THAT(e.message(), Catch::Matchers::Contains("\"Coal2\": the element is out of service or not energised"));
+  }
+  // Commissioned by the scenario, the same entry is fine.
+  const auto q = n1_child_file("oos2.yaml", "commissioning:\n  Coal2: {in_service_from_year: 2021}\n"
+                                            "contingencies:\n  - Coal1\n  - Coal2\n");
+  const auto sq = study::read_scenario(q);
+  const auto nq = study::build_network(sq);
+  study::ContingencyAnalysis cq(nq, study::default_contingency_limits(nq), tight());
+  CHECK(labels(nq, study::scenario_contingencies(sq, cq)) == std::vector<std::string>{"Coal1", "Coal2"});
+  std::filesystem::remove(p);
+  std::filesystem::remove(q);
+}
+
+namespace {
+
+struct CliRun {
+  int status = -1;
+  std::string err;
+  std::vector<std::vector<std::string>> rows;   // contingencies.csv without its header, split at commas
+};
+
+// `lsflow n1 ARGS --out DIR`, with contingencies.csv read back when it was written.
+CliRun run_n1(const std::string& args) {
+  const auto dir = std::filesystem::temp_directory_path() / ("lsflow_n1_cli_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  const std::string err_file = dir.string() + ".err";
+  const std::string cmd = test::cli_path() + " n1 " + args + " --threads 1 --no-progress --out " + dir.string() +
+                          " > /dev/null 2> " + err_file;
+  CliRun r;
+  const int raw = std::system(cmd.c_str());
+  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  std::ifstream err(err_file);
+  r.err.assign(std::istreambuf_iterator<char>(err), std::istreambuf_iterator<char>());
+  std::ifstream csv(dir / "contingencies.csv");
+  std::string line;
+  std::getline(csv, line);   // header
+  while (std::getline(csv, line)) {
+    std::vector<std::string> fields;
+    std::stringstream ss(line);
+    std::string f;
+    while (std::getline(ss, f, ',')) fields.push_back(f);
+    r.rows.push_back(fields);
+  }
+  std::filesystem::remove_all(dir);
+  std::filesystem::remove(err_file);
+  return r;
+}
+
+std::vector<std::string> outages(const CliRun& r) {   // the `outage` column
+  std::vector<std::string> out;
+  for (const auto& row : r.rows) out.push_back(row.at(2));
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("lsflow n1 runs a scenario's own contingencies list, and --contingencies or --elements override it",
+          "[study][n1][contingencies][cli]") {
+  const std::string list = scenario_data("n1_list.yaml");
+  const auto own = run_n1(list);
+  INFO(own.err);
+  REQUIRE(own.status == 0);
+  CHECK(outages(own) == std::vector<std::string>{"L_AB_c2", "L_AC", "Coal1"});
+  CHECK_THAT(own.err, Catch::Matchers::Contains("contingencies: 3 from the scenario (" + list + ":7;"));
+
+  // Inherited by a child that does not name one.
+  CHECK(outages(run_n1(scenario_data("n1_child.yaml"))) == std::vector<std::string>{"L_AB_c2", "L_AC", "Coal1"});
+
+  // The command line wins; the element it names gives the same row as in the scenario's run.
+  const auto one = run_n1(list + " --contingencies L_AC");
+  REQUIRE(one.status == 0);
+  CHECK(outages(one) == std::vector<std::string>{"L_AC"});
+  CHECK(one.err.find("from the scenario") == std::string::npos);
+  REQUIRE(own.rows.size() == 3);
+  REQUIRE(one.rows.size() == 1);
+  CHECK(std::vector<std::string>(own.rows[1].begin() + 1, own.rows[1].end()) ==
+        std::vector<std::string>(one.rows[0].begin() + 1, one.rows[0].end()));   // all but the index
+  CHECK(outages(run_n1(list + " --elements generators")) == std::vector<std::string>{"Grid", "Coal1", "HydroC"});
+
+  // A name the network lacks: exit 2, file:line of the entry, the nearest name.
+  const auto broken = (test::source_dir() / "tests" / "data" / "broken" / "n1_unknown_contingency.yaml").string();
+  const auto bad = run_n1(broken);
+  CHECK(bad.status == 2);
+  CHECK(bad.err.rfind(broken + ":5: contingencies: no element named \"L_CA\"", 0) == 0);
+  CHECK_THAT(bad.err, Catch::Matchers::Contains("did you mean 'L_AC'?"));
+  CHECK(bad.rows.empty());
+  // The file's names are checked when the scenario is built, so overriding its list does not hide the error.
+  CHECK(run_n1(broken + " --contingencies L_AC").status == 2);
+
+  // The help says where the list comes from.
+  const auto help_file = std::filesystem::temp_directory_path() / ("lsflow_n1_help_" + std::to_string(::getpid()));
+  REQUIRE(std::system((test::cli_path() + " n1 --help > " + help_file.string()).c_str()) == 0);
+  std::ifstream help(help_file);
+  const std::string text((std::istreambuf_iterator<char>(help)), std::istreambuf_iterator<char>());
+  std::filesystem::remove(help_file);
+  CHECK_THAT(text, Catch::Matchers::Contains("`contingencies:` key") &&
+                       Catch::Matchers::Contains("overrides the scenario's list"));
 }

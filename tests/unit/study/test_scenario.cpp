@@ -327,7 +327,7 @@ TEST_CASE("scenario: a bus name rate applies to every load at that bus unless a 
   CHECK(load_named(net, "Cluster CaoLoc").p_mw == Approx(4 * 1.145 * 1.145));
 }
 
-TEST_CASE("scenario: no growth in the base year; level_by_category_pct beats level_pct", "[scenario][growth]") {
+TEST_CASE("scenario: no growth in the base year, level_by_category_pct beats level_pct", "[scenario][growth]") {
   Scratch tmp;
   const auto path = tmp.child("light.yaml",
                               "load:\n"
@@ -405,9 +405,193 @@ TEST_CASE("scenario: outages take named elements and groups out after commission
 }
 
 // ---------------------------------------------------------------------------------------------------
+// The N-1 list (`contingencies:`); lsflow n1's use of it is tested in test_contingency.cpp
+
+TEST_CASE("scenario: contingencies: the list is read with its lines, inherited through extends and replaced "
+          "whole by a child's",
+          "[scenario][contingencies]") {
+  CHECK_FALSE(study::read_scenario(data("base.yaml")).contingencies.is_set());
+
+  const auto s = study::read_scenario(data("n1_list.yaml"));
+  REQUIRE(s.contingencies.is_set());
+  CHECK(s.contingencies.loc.line == 7);
+  const auto& names = s.contingencies.value->names;
+  REQUIRE(names.size() == 3);
+  CHECK(names[0].name == "L_AB_c2");
+  CHECK(names[0].loc.file == data("n1_list.yaml"));
+  CHECK(names[0].loc.line == 8);
+  CHECK(names[1].name == "L_AC");
+  CHECK(names[2].name == "Coal1");
+  CHECK(names[2].loc.line == 10);
+  CHECK(s.contingencies.value->by_name());
+  CHECK_FALSE(s.contingencies.value->kinds.any());
+
+  // A child without the key inherits the list, lines and all.
+  const auto child = study::read_scenario(data("n1_child.yaml"));
+  REQUIRE(child.contingencies.is_set());
+  REQUIRE(child.contingencies.value->names.size() == 3);
+  CHECK(child.contingencies.value->names[1].name == "L_AC");
+  CHECK(child.contingencies.value->names[1].loc.file == data("n1_list.yaml"));
+  CHECK(child.contingencies.value->names[1].loc.line == 9);
+  CHECK(*child.study_year.value == 2030);
+
+  // A child's list replaces the parent's whole (no merging), in either form.
+  Scratch tmp;
+  const auto own = tmp.write("own.yaml", "extends: " + data("n1_list.yaml") + "\ncontingencies: [Coal1, L_AB_c1]\n");
+  const auto o = study::read_scenario(own);
+  REQUIRE(o.contingencies.value->names.size() == 2);
+  CHECK(o.contingencies.value->names[0].name == "Coal1");
+  CHECK(o.contingencies.value->names[1].name == "L_AB_c1");
+  CHECK(o.contingencies.value->names[1].loc.file == own);
+  CHECK(o.contingencies.value->names[1].loc.line == 2);
+
+  const auto kinds = tmp.write("kinds.yaml", "extends: " + data("n1_list.yaml") +
+                                                 "\ncontingencies:\n  elements: [lines, gens]\n");
+  const auto k = study::read_scenario(kinds);
+  REQUIRE(k.contingencies.is_set());
+  CHECK_FALSE(k.contingencies.value->by_name());
+  CHECK(k.contingencies.value->names.empty());
+  CHECK(k.contingencies.value->kinds.branches);
+  CHECK_FALSE(k.contingencies.value->kinds.trafos3w);
+  CHECK(k.contingencies.value->kinds.generators);
+  CHECK(k.contingencies.loc.line == 2);
+
+  // {elements: [all]} is how a child goes back to every element; a grandchild's list replaces that again.
+  const auto all = tmp.write("all.yaml", "extends: own.yaml\ncontingencies: {elements: [all]}\n");
+  const auto a = study::read_scenario(all);
+  CHECK(a.contingencies.value->names.empty());
+  CHECK((a.contingencies.value->kinds.branches && a.contingencies.value->kinds.trafos3w &&
+         a.contingencies.value->kinds.generators));
+  const auto again = tmp.write("again.yaml", "extends: all.yaml\ncontingencies: [L_AC]\n");
+  const auto g = study::read_scenario(again);
+  REQUIRE(g.contingencies.value->names.size() == 1);
+  CHECK_FALSE(g.contingencies.value->kinds.any());
+}
+
+TEST_CASE("scenario: contingencies: an empty list, a duplicate or a bad kind is an error at its line",
+          "[scenario][contingencies][errors]") {
+  Scratch tmp;
+  struct Case {
+    std::string body;
+    int line;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"contingencies: []\n", 2, "contingencies: an empty list selects no contingency"},
+      {"contingencies:\n", 2, "contingencies: expected a list"},
+      {"contingencies: NaDuong1\n", 2, "contingencies: expected a list"},
+      {"contingencies:\n  - NaDuong1\n  - T LB-CL\n  - NaDuong1\n", 5,
+       "\"NaDuong1\" is listed twice (first at line 3)"},
+      {"contingencies:\n  elements: []\n", 3, "contingencies.elements: an empty list selects no contingency"},
+      {"contingencies:\n  elements: [branches, trafo3w]\n", 3,
+       "unknown element kind 'trafo3w'; valid: branches, lines, transformers3w, trafos3w, generators, gens, all — "
+       "did you mean 'trafos3w'?"},
+      {"contingencies:\n  elemnts: [all]\n", 3, "did you mean 'elements'?"},
+      {"contingencies: {}\n", 2, "missing key 'elements'"},
+      {"contingencis: [NaDuong1]\n", 2, "did you mean 'contingencies'?"},
+  };
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const auto& c = cases[i];
+    INFO(c.body);
+    const auto p = tmp.child("n1bad" + std::to_string(i) + ".yaml", c.body);
+    const auto e = scenario_error(p);
+    CHECK(e.loc().file == p);
+    CHECK(e.loc().line == c.line);
+    CHECK_THAT(e.what(), StartsWith(p + ":" + std::to_string(c.line) + ": "));
+    CHECK_THAT(e.message(), Contains(c.message));
+  }
+}
+
+TEST_CASE("scenario: contingencies: names are checked against the network at the line that names them",
+          "[scenario][contingencies][errors]") {
+  Scratch tmp;
+  struct Case {
+    std::string body;
+    int line;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"contingencies:\n  - NaDuong1\n  - NaDuong3\n", 4,
+       "contingencies: no element named \"NaDuong3\" in the network (tiny_grid.yaml) — did you mean 'NaDuong1'?"},
+      {"contingencies: [T LB-CL, L LB-HK]\n", 2, "no element named \"L LB-HK\" in the network (tiny_grid.yaml) — did "
+                                                 "you mean 'L LB-HL'?"},
+      {"contingencies: [Load LocBinh]\n", 2,
+       "contingencies: \"Load LocBinh\" is a load; contingencies takes lines, transformers and generators"},
+      {"contingencies: [LB110]\n", 2, "\"LB110\" is a bus; contingencies takes lines"},
+      // An element reached twice, directly and through a group: an error, not a silent de-duplication.
+      {"contingencies:\n  - WF LocBinh\n  - Old line\n  - wind_tranche_1\n", 5,
+       "contingencies: generator \"WF LocBinh\" is already in the list (line 3); each element is analysed once"},
+      {"groups:\n  east: [T LB-CL, NaDuong1]\ncontingencies:\n  - east\n  - NaDuong1\n", 6,
+       "generator \"NaDuong1\" is already in the list (as part of \"east\", line 5)"},
+      // A group member the network lacks: at the member's line in groups.
+      {"groups:\n  east: [T LB-CL, NaDong1]\ncontingencies: [east]\n", 3,
+       "groups.east: no element named \"NaDong1\""},
+  };
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const auto& c = cases[i];
+    INFO(c.body);
+    const auto p = tmp.child("n1name" + std::to_string(i) + ".yaml", c.body);
+    const auto e = apply_error(p);   // build_network / lsflow run check the list as well as lsflow n1
+    CHECK(e.loc().file == p);
+    CHECK(e.loc().line == c.line);
+    CHECK_THAT(e.what(), StartsWith(p + ":" + std::to_string(c.line) + ": "));
+    CHECK_THAT(e.message(), Contains(c.message));
+    const auto s = study::read_scenario(p);
+    const auto e2 = input_error([&] { (void)study::contingency_names(s, tiny_network()); });
+    CHECK(std::string(e2.what()) == e.what());
+  }
+
+  // A name in a parent's list is reported at the parent's line.
+  const auto parent = tmp.write("n1parent.yaml", "network: tiny_grid.yaml\nbase_year: 2024\n"
+                                                 "contingencies:\n  - NaDuong1\n  - Hydro BanLay\n");
+  const auto kid = tmp.write("n1kid.yaml", "extends: n1parent.yaml\nstudy_year: 2030\n");
+  const auto e = apply_error(kid);
+  CHECK(e.loc().file == parent);
+  CHECK(e.loc().line == 5);
+  CHECK_THAT(e.message(), Contains("did you mean 'Hydro BanLai'?"));
+}
+
+TEST_CASE("scenario: contingency_names expands groups and multi-circuit lines, one element per contingency",
+          "[scenario][contingencies]") {
+  Scratch tmp;
+  const auto p = tmp.child("n1groups.yaml", "contingencies:\n  - T LB-CL\n  - wind_tranche_2\n  - NaDuong1\n");
+  const auto s = study::read_scenario(p);
+  const auto names = study::contingency_names(s, tiny_network());
+  REQUIRE(names.size() == 3);
+  CHECK(names[0].name == "T LB-CL");
+  CHECK(names[1].name == "WF CaoLoc");   // the group's member, at the line that names the group
+  CHECK(names[1].loc.line == 4);
+  CHECK(names[2].name == "NaDuong1");
+  CHECK(names[2].loc.line == 5);
+
+  // A multi-circuit line's name stands for each circuit, one contingency each (e2e_grid.yaml's L_AB).
+  const auto c = tmp.write("n1circuits.yaml", "extends: " + data("n1_list.yaml") + "\ncontingencies:\n  - L_AB\n"
+                                                                                     "  - Coal1\n");
+  const auto sc = study::read_scenario(c);
+  const model::Network net = study::build_network(sc);
+  const auto circuits = study::contingency_names(sc, net);
+  REQUIRE(circuits.size() == 3);
+  CHECK(circuits[0].name == "L_AB_c1");
+  CHECK(circuits[1].name == "L_AB_c2");
+  CHECK(circuits[0].loc.line == 3);
+  CHECK(circuits[1].loc.line == 3);
+  CHECK(circuits[2].name == "Coal1");
+  const auto dup = tmp.write("n1circuits2.yaml", "extends: " + data("n1_list.yaml") +
+                                                     "\ncontingencies: [L_AB_c2, L_AB]\n");
+  const auto e = input_error([&] { (void)study::build_network(study::read_scenario(dup)); });
+  CHECK(e.loc().line == 2);
+  CHECK_THAT(e.message(), Contains("line \"L_AB_c2\" is already in the list (line 2)"));
+
+  // No key, or the mapping form: no names (lsflow n1 takes every element of the kinds).
+  CHECK(study::contingency_names(study::read_scenario(data("base.yaml")), tiny_network()).empty());
+  const auto k = tmp.child("n1kinds.yaml", "contingencies: {elements: [generators]}\n");
+  CHECK(study::contingency_names(study::read_scenario(k), tiny_network()).empty());
+}
+
+// ---------------------------------------------------------------------------------------------------
 // Dispatch
 
-TEST_CASE("scenario: dispatch: shares of installed MW by kind, zone and name; set-points; grid voltage",
+TEST_CASE("scenario: dispatch: shares of installed MW by kind, zone and name, set-points, grid voltage",
           "[scenario][dispatch]") {
   const model::Network net = applied(data("cases/grandchild.yaml"));
   CHECK(gen_named(net, "NaDuong1").p_mw == 60);                    // p_mw_by_name
@@ -462,7 +646,7 @@ TEST_CASE("scenario: bus types follow the generators a scenario switches", "[sce
 // ---------------------------------------------------------------------------------------------------
 // Limits
 
-TEST_CASE("scenario: limits: bands in kV become per unit of the bus's base kV; bands in % of it",
+TEST_CASE("scenario: limits: bands in kV become per unit of the bus's base kV, bands in % of it",
           "[scenario][limits]") {
   const auto l = study::read_limits(data("limits.yaml"));
   CHECK(l.name == "test limits");

@@ -36,7 +36,7 @@ TEST_CASE("bridges of a hand-drawn multigraph with a parallel pair", "[topology]
   }
 }
 
-TEST_CASE("a lone parallel pair is not a bridge; a triple neither; a single edge is", "[topology][bridges]") {
+TEST_CASE("a lone parallel pair is not a bridge, a triple neither, a single edge is", "[topology][bridges]") {
   CHECK(topology::find_bridges(2, std::vector<GraphEdge>{{0, 1}, {0, 1}}) == std::vector<std::uint8_t>{0, 0});
   CHECK(topology::find_bridges(2, std::vector<GraphEdge>{{1, 0}, {0, 1}, {0, 1}}) == std::vector<std::uint8_t>{0, 0, 0});
   CHECK(topology::find_bridges(2, std::vector<GraphEdge>{{0, 1}}) == std::vector<std::uint8_t>{1});
