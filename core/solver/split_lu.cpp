@@ -107,32 +107,32 @@ std::vector<std::int32_t> amd_subgraph(const Graph& g, const std::vector<std::in
   return order;
 }
 
-// An ordering [P1, P2, S] of the columns from a partition of the groups.
+// Group labels (METIS's: the halves, then the separator), in the order the columns are numbered.
+enum Label : std::int32_t { kP1 = 0, kP2 = 1, kS = 2, kLabels = 3 };
+
+// The columns ordered [P1, P2, S] from a labelling of the groups: AMD within each half, the
+// separator as it comes (its block is dense).
 struct Ordering {
   std::vector<std::int32_t> perm, iperm;
-  std::int32_t n1 = 0, n2 = 0, ns = 0;
+  std::int32_t cols[kLabels] = {0, 0, 0};
 };
 
-Ordering order_columns(const Graph& gg, const std::vector<std::int32_t>& part, const std::vector<std::int32_t>& gptr,
+Ordering order_columns(const Graph& gg, const std::vector<std::int32_t>& label, const std::vector<std::int32_t>& gptr,
                        const std::vector<std::int32_t>& gcols) {
   const auto ng = gptr.size() - 1;
-  std::vector<std::int32_t> nodes[3];
-  std::int32_t cols_in[3] = {0, 0, 0};
-  for (std::size_t g = 0; g < ng; ++g) {
-    const auto k = static_cast<std::size_t>(part[g]);
-    nodes[k].push_back(static_cast<std::int32_t>(g));
-    cols_in[k] += gptr[g + 1] - gptr[g];
-  }
+  std::vector<std::int32_t> nodes[kLabels];
   Ordering o;
-  o.n1 = cols_in[0];
-  o.n2 = cols_in[1];
-  o.ns = cols_in[2];
+  for (std::size_t g = 0; g < ng; ++g) {
+    const auto k = static_cast<std::size_t>(label[g]);
+    nodes[k].push_back(static_cast<std::int32_t>(g));
+    o.cols[k] += gptr[g + 1] - gptr[g];
+  }
   std::vector<std::int32_t> local(ng, -1);
   o.perm.reserve(gcols.size());
-  for (int k = 0; k < 3; ++k) {
+  for (int k = 0; k < kLabels; ++k) {
     std::vector<std::int32_t> amd;
-    if (k < 2) amd = amd_subgraph(gg, nodes[k], local);
-    const auto& order = k < 2 ? amd : nodes[k];
+    if (k != kS) amd = amd_subgraph(gg, nodes[k], local);
+    const auto& order = k != kS ? amd : nodes[k];
     for (auto g : order)
       for (auto p = gptr[static_cast<std::size_t>(g)]; p < gptr[static_cast<std::size_t>(g) + 1]; ++p)
         o.perm.push_back(gcols[static_cast<std::size_t>(p)]);
@@ -256,22 +256,24 @@ bool SplitLu::analyze(std::int32_t n, const std::int32_t* ap, const std::int32_t
     for (std::int32_t c = 0; c < n; ++c) gcols[static_cast<std::size_t>(next[static_cast<std::size_t>(group[c])]++)] = c;
   }
 
-  // METIS balances the halves' unknowns, not their factorisation work: on case9241pegase the
-  // slower half does 72 % of the work (bench/: BM_SplitFactor reports both). A second bisection
-  // weighted by each group's work in the first one was tried and overshot (or grew the separator
-  // 2–5×), so the plain bisection stands: even unbalanced, the slower half does less than half of
-  // the serial KLU factorisation's multiply-adds, the nested-dissection ordering filling less.
+  // METIS balances the halves' unknowns, not their factorisation work, which grows faster than the
+  // size and gathers where a half is meshed: on case9241pegase the heavier half does 72 % of the
+  // work (bench/: BM_SplitFactor's work1/work2). Tried and dropped: a second bisection weighted by
+  // the first one's work per group (overshoots, separator 2–5× larger); node weights from degrees
+  // (no steady gain); bisecting the heavier half again and moving one part to the other thread (the
+  // meshed core stays in one part and its new separator adds a dense top: worse). Even unbalanced,
+  // the heavier half does less than half of KLU's multiply-adds (nested dissection fills less).
   std::vector<std::int32_t> weight(ng), part;
   for (std::size_t g = 0; g < ng; ++g) weight[g] = std::max(1, gptr[g + 1] - gptr[g]);
   if (!bisect(gg, weight, part)) return false;
   Ordering ord = order_columns(gg, part, gptr, gcols);
-  if (ord.ns > max_separator || std::min(ord.n1, ord.n2) < n / 8) return false;
+  if (ord.cols[kS] > max_separator || std::min(ord.cols[kP1], ord.cols[kP2]) < n / 8) return false;
 
   perm_ = std::move(ord.perm);
   iperm_ = std::move(ord.iperm);
-  n1_ = ord.n1;
-  n2_ = ord.n2;
-  ns_ = ord.ns;
+  n1_ = ord.cols[kP1];
+  n2_ = ord.cols[kP2];
+  ns_ = ord.cols[kS];
   s0_ = n1_ + n2_;
   auto half_of = [&](std::int32_t i) { return i < n1_ ? 0 : (i < s0_ ? 1 : 2); };
 
@@ -281,6 +283,7 @@ bool SplitLu::analyze(std::int32_t n, const std::int32_t* ap, const std::int32_t
       if (half_of(pa.crow[static_cast<std::size_t>(q)]) + half_of(j) == 1)
         throw std::logic_error("SplitLu: an entry couples the two halves");
   const auto parent = elimination_tree(pa);
+
   a_split_.assign(2 * static_cast<std::size_t>(ns_), 0);
   for (std::int32_t js = 0; js < ns_; ++js) {
     const auto j = static_cast<std::size_t>(s0_ + js);
@@ -364,8 +367,6 @@ bool SplitLu::analyze(std::int32_t n, const std::int32_t* ap, const std::int32_t
 
 bool SplitLu::factor_half(int t, const double* ax) {
   double* x = x_[t].data();
-  const std::int32_t lo = t == 0 ? 0 : n1_;
-  const std::int32_t hi = t == 0 ? n1_ : s0_;
   const std::int32_t* a_ptr = a_ptr_.data();
   const std::int32_t* a_row = a_row_.data();
   const std::int32_t* a_src = a_src_.data();
@@ -388,6 +389,9 @@ bool SplitLu::factor_half(int t, const double* ax) {
     }
   };
 
+  // Columns [lo, hi), left-looking as klu_refactor: scatter A(:, j), eliminate with the columns it
+  // reaches, divide by the pivot.
+  auto columns = [&](std::int32_t lo, std::int32_t hi) {
   for (std::int32_t j = lo; j < hi; ++j) {
     double amax = 0.0;
     for (auto q = a_ptr[j]; q < a_ptr[j + 1]; ++q) {
@@ -411,6 +415,10 @@ bool SplitLu::factor_half(int t, const double* ax) {
       x[r] = 0.0;
     }
   }
+  return true;
+  };
+
+  if (!(t == 0 ? columns(0, n1_) : columns(n1_, s0_))) return false;
 
   // This half's part of each separator column: U(P_t, j), and −L(S, P_t)·U(P_t, j) into w_[t].
   const auto ns = static_cast<std::size_t>(ns_);
