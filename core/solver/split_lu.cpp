@@ -2,6 +2,7 @@
 #include "solver/split_lu.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <stdexcept>
 
@@ -447,7 +448,11 @@ void SplitLu::start_worker() {
 void SplitLu::worker_loop() {
   std::uint32_t seen = 0;
   for (;;) {
-    for (int spin = 0; spin < 20000 && go_.load(std::memory_order_acquire) == seen; ++spin) cpu_relax();
+    // Spin for up to a millisecond before sleeping: a Newton iteration's other phases take less
+    // than that on large cases, and a futex wake-up costs tens of microseconds.
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(1);
+    while (go_.load(std::memory_order_acquire) == seen && std::chrono::steady_clock::now() < until)
+      for (int spin = 0; spin < 64; ++spin) cpu_relax();
     go_.wait(seen, std::memory_order_acquire);
     seen = go_.load(std::memory_order_acquire);
     if (quit_.load(std::memory_order_acquire)) return;
