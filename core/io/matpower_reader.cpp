@@ -693,7 +693,7 @@ class NetworkBuilder {
 
  private:
   const RawCase& raw_;
-  const std::string& file_;
+  const SharedPath file_;   // one string for every record's SourceLoc
   model::Network net_;
 
   [[noreturn]] void fail(int line, const std::string& message) const {
