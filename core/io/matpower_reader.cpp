@@ -16,6 +16,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <exception>
+#include <thread>
 #include <filesystem>
 #include <initializer_list>
 #include <limits>
@@ -172,12 +174,35 @@ NumberStatus parse_number(const char*& p, const char* end, double& out) {
   return NumberStatus::Ok;
 }
 
+// One statement (`mpc.branch = [ ... ];`) parsed by a second thread while this one parses the rest:
+// where it starts in the text, and, once joined, what it gave.
+struct Offloaded {
+  std::size_t offset = 0;            // position of `mpc` in the text
+  int line = 0;                      // its line
+  std::thread worker;
+  std::exception_ptr error;          // an InputError, the statement's first
+  RawMatrix matrix;
+  bool parsed = false;               // it was `mpc.branch = ...` and parsed without error
+  std::size_t end_offset = 0;        // where the statement ended
+  int end_line = 0;
+  bool joined = false;
+  void join() {
+    if (!joined && worker.joinable()) worker.join();
+    joined = true;
+  }
+  ~Offloaded() { join(); }
+};
+
 class Parser {
  public:
-  Parser(std::string_view text, const std::string& file)
-      : begin_(text.data()), p_(text.data()), end_(text.data() + text.size()), file_(file) {}
+  Parser(std::string_view text, const std::string& file, Offloaded* offloaded = nullptr)
+      : begin_(text.data()), p_(text.data()), end_(text.data() + text.size()), file_(file),
+        offloaded_(offloaded) {}
 
   RawCase parse();
+  // Parses the one `mpc.<field> = ...` statement at `offset` (a line `line`) for a second thread;
+  // records the matrix and where the statement ended.
+  void parse_statement_at(std::size_t offset, int line, Offloaded& out);
 
  private:
   const char* begin_;
@@ -185,6 +210,7 @@ class Parser {
   const char* end_;
   int line_ = 1;
   const std::string& file_;
+  Offloaded* offloaded_;
   RawCase case_;
   std::unordered_map<std::string, int> assigned_at_;   // field -> line, to catch double assignments
 
@@ -263,6 +289,19 @@ RawCase Parser::parse() {
     }
     if (p_ == end_) break;
     const int line = line_;
+    if (offloaded_ && static_cast<std::size_t>(p_ - begin_) == offloaded_->offset &&
+        (offloaded_->join(), offloaded_->parsed || offloaded_->error)) {
+      // The statement the second thread parsed: its result (or its error: nothing before it failed).
+      if (offloaded_->error) std::rethrow_exception(offloaded_->error);
+      const auto [it, first] = assigned_at_.emplace("branch", line);
+      if (!first) {
+        fail(line, fmt::format("mpc.branch is assigned a second time (first at line {})", it->second));
+      }
+      case_.branch = std::move(offloaded_->matrix);
+      p_ = begin_ + offloaded_->end_offset;
+      line_ = offloaded_->end_line;
+      continue;
+    }
     if (!is_ident_start(*p_)) {
       fail(line, fmt::format("unexpected \"{}\" where a statement should start", token_at(p_)));
     }
@@ -279,6 +318,24 @@ RawCase Parser::parse() {
     }
   }
   return std::move(case_);
+}
+
+void Parser::parse_statement_at(std::size_t offset, int line, Offloaded& out) {
+  p_ = begin_ + offset;
+  line_ = line;
+  try {
+    read_ident();   // mpc
+    ++p_;           // .
+    const std::string_view field = read_ident();
+    if (field != "branch") return;   // not the statement it was meant for: the main parser reads it
+    parse_assignment(field, line);
+    out.matrix = std::move(*case_.branch);
+    out.parsed = true;
+    out.end_offset = static_cast<std::size_t>(p_ - begin_);
+    out.end_line = line_;
+  } catch (...) {   // an InputError, or out of memory: raised in the main thread, if it gets there
+    out.error = std::current_exception();
+  }
 }
 
 // `function mpc = case9`: the name after '=' (or after `function` when there is no output).
@@ -941,11 +998,34 @@ void NetworkBuilder::add_branches(const FlatIntMap& bus_by_id) {
 
 }  // namespace
 
-model::Network parse_matpower(std::string_view text, const std::string& file_label) {
+namespace {
+// Large cases: `mpc.branch = [...]` (about half of the numbers) is parsed by a second thread while
+// this one parses the rest. It is found by a plain search for a line starting with `mpc.branch`; the
+// main parser takes the thread's result only when it arrives at exactly that position as the start
+// of a statement, so a match inside a comment or an unclosed matrix changes nothing (the main parser
+// then reads that text itself, as it would without the thread). Errors stay those of a serial
+// parse: whatever the main parser finds before that position comes first, and the thread's error
+// is raised when the main parser reaches the statement.
+RawCase parse_text(std::string_view text, const std::string& file_label, const ParseOptions& opt) {
+  if (text.size() < opt.parallel_min_bytes) return Parser(text, file_label).parse();
+  constexpr std::string_view key = "\nmpc.branch";
+  const std::size_t nl = text.find(key);
+  if (nl == std::string_view::npos || nl + key.size() >= text.size() || is_ident_char(text[nl + key.size()]))
+    return Parser(text, file_label).parse();
+  const std::size_t pos = nl + 1;
+  Offloaded off;
+  off.offset = pos;
+  off.line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(pos), '\n'));
+  off.worker = std::thread([&] { Parser(text, file_label).parse_statement_at(off.offset, off.line, off); });
+  return Parser(text, file_label, &off).parse();   // ~Offloaded joins on every path
+}
+}  // namespace
+
+model::Network parse_matpower(std::string_view text, const std::string& file_label, const ParseOptions& opt) {
   if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
     throw InputError(SourceLoc{file_label, 1}, "the file is empty: no MATPOWER case data");
   }
-  const RawCase raw = Parser(text, file_label).parse();
+  const RawCase raw = parse_text(text, file_label, opt);
   model::Network net = NetworkBuilder(raw, file_label).build();
   net.name = !raw.function_name.empty()
                  ? raw.function_name

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <random>
 #include <sstream>
@@ -531,4 +532,56 @@ TEST_CASE("matpower: ACTIVSg10k names and fuels", "[io][matpower]") {
   CHECK(kinds[GenKind::Solar] == 391);
   CHECK(kinds[GenKind::Wind] == 243);
   CHECK(kinds[GenKind::Other] == 0);
+}
+
+// Large files have `mpc.branch` parsed by a second thread (ParseOptions::parallel_min_bytes). Forced
+// on small texts here, it must give exactly what the one-thread parse gives: the same network, or the
+// same error at the same line, wherever the error sits relative to the branch statement.
+TEST_CASE("matpower: the two-thread parse equals the one-thread parse, errors included", "[io][matpower]") {
+  const std::string br1 = "\t1\t2\t0.01\t0.1\t0.02\t100\t100\t100\t0\t0\t1;";
+  const std::vector<std::pair<const char*, std::string>> texts = {
+      {"valid", base_case},
+      {"error before the branch statement", replaced(base_case, "\t3\t40\t0\t100", "\t3\tx40\t0\t100")},
+      {"error inside it", replaced(base_case, br1, "\t1\t2\t0.01\tabc\t0.02\t100\t100\t100\t0\t0\t1;")},
+      {"errors before and inside it", replaced(replaced(base_case, "\t3\t40\t0\t100", "\t3\tx40\t0\t100"), br1,
+                                               "\t1\t2\t0.01\tabc\t0.02\t100\t100\t100\t0\t0\t1;")},
+      {"error after it", replaced(base_case, "mpc.gencost = [", "mpc.bus = [")},
+      {"builder error in it (missing bus)", replaced(base_case, br1, "\t1\t9\t0.01\t0.1\t0.02\t100\t100\t100\t0\t0\t1;")},
+      {"branch assigned twice", base_case + "mpc.branch = [\n" + br1 + "\n];\n"},
+      {"a commented-out branch statement first",
+       replaced(base_case, "mpc.bus = [", "%{\nmpc.branch = [ 1 2 ];\n%}\nmpc.bus = [")},
+      {"branch statement inside an unclosed matrix", replaced(base_case, "\t3\t2\t0\t0\t0\t0\t1\t1\t0\t230\t1\t1.1\t0.9;\n];",
+                                                              "\t3\t2\t0\t0\t0\t0\t1\t1\t0\t230\t1\t1.1\t0.9;\n")},
+      {"an indexed branch assignment", replaced(base_case, "mpc.branch = [", "mpc.branch(1,:) = [")},
+      {"a longer field name", replaced(base_case, "mpc.gencost = [", "mpc.branchnames = [")},
+      {"unclosed branch matrix", replaced(base_case, "\t2\t3\t0.01\t0.1\t0.02\t100\t100\t100\t0\t0\t1;\n];",
+                                          "\t2\t3\t0.01\t0.1\t0.02\t100\t100\t100\t0\t0\t1;\n")},
+  };
+  lsflow::io::ParseOptions serial;
+  serial.parallel_min_bytes = std::numeric_limits<std::size_t>::max();
+  lsflow::io::ParseOptions parallel;
+  parallel.parallel_min_bytes = 0;
+  for (const auto& [what, text] : texts) {
+    INFO(what);
+    std::string err_serial, err_parallel;
+    Network a, b;
+    try {
+      a = parse_matpower(text, "t.m", serial);
+    } catch (const InputError& e) {
+      err_serial = e.what();
+    }
+    try {
+      b = parse_matpower(text, "t.m", parallel);
+    } catch (const InputError& e) {
+      err_parallel = e.what();
+    }
+    CHECK(err_parallel == err_serial);
+    if (!err_serial.empty()) continue;
+    REQUIRE(a.branches.size() == b.branches.size());
+    for (std::size_t i = 0; i < a.branches.size(); ++i) {
+      CHECK(a.branches[i].name == b.branches[i].name);
+      CHECK(a.branches[i].x_pu == b.branches[i].x_pu);
+      CHECK(a.branches[i].loc.line == b.branches[i].loc.line);
+    }
+  }
 }
