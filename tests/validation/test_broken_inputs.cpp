@@ -45,11 +45,14 @@ bool starts_with_file_line(const std::string& text, const std::string& path) {
 }
 }  // namespace
 
-TEST_CASE("Every broken MATPOWER file gives exit 2 and file:line at the expected line", "[cli][errors]") {
+namespace {
+// Every file with extension `ext` in tests/data/broken names the line of its error ("expected error at
+// line N"): running `command` on it (the path in place of {}) must exit 2 with "path:N: " first.
+void check_broken_corpus(const std::string& ext, const std::string& command, int at_least) {
   const auto dir = lsflow::test::source_dir() / "tests" / "data" / "broken";
   int n = 0;
   for (const auto& e : fs::directory_iterator(dir)) {
-    if (e.path().extension() != ".m") continue;
+    if (e.path().extension() != ext) continue;
     std::ifstream in(e.path());
     std::stringstream ss;
     ss << in.rdbuf();
@@ -58,37 +61,23 @@ TEST_CASE("Every broken MATPOWER file gives exit 2 and file:line at the expected
     REQUIRE(std::regex_search(text, m, std::regex(R"(expected error at line ([0-9]+))")));
     const std::string expected = fmt::format("{}:{}: ", e.path().string(), m[1].str());
     DYNAMIC_SECTION(e.path().filename().string()) {
-      const auto o = run_cli(fmt::format("solve '{}'", e.path().string()));
+      const auto o = run_cli(fmt::format(fmt::runtime(command), e.path().string()));
       INFO(o.stderr_text);
       CHECK(o.status == 2);
       CHECK(o.stderr_text.rfind(expected, 0) == 0);
     }
     ++n;
   }
-  CHECK(n >= 9);
+  CHECK(n >= at_least);
+}
+}  // namespace
+
+TEST_CASE("Every broken MATPOWER file gives exit 2 and file:line at the expected line", "[cli][errors]") {
+  check_broken_corpus(".m", "solve '{}'", 9);
 }
 
 TEST_CASE("Every broken scenario file gives exit 2 and file:line at the expected line (lsflow n1)", "[cli][errors]") {
-  const auto dir = lsflow::test::source_dir() / "tests" / "data" / "broken";
-  int n = 0;
-  for (const auto& e : fs::directory_iterator(dir)) {
-    if (e.path().extension() != ".yaml") continue;
-    std::ifstream in(e.path());
-    std::stringstream ss;
-    ss << in.rdbuf();
-    std::smatch m;
-    const std::string text = ss.str();
-    REQUIRE(std::regex_search(text, m, std::regex(R"(expected error at line ([0-9]+))")));
-    const std::string expected = fmt::format("{}:{}: ", e.path().string(), m[1].str());
-    DYNAMIC_SECTION(e.path().filename().string()) {
-      const auto o = run_cli(fmt::format("n1 '{}' --no-progress --threads 1", e.path().string()));
-      INFO(o.stderr_text);
-      CHECK(o.status == 2);
-      CHECK(o.stderr_text.rfind(expected, 0) == 0);
-    }
-    ++n;
-  }
-  CHECK(n >= 3);
+  check_broken_corpus(".yaml", "n1 '{}' --no-progress --threads 1", 3);
 }
 
 TEST_CASE("The reader test corpora give exit 2 and file:line through the CLI", "[cli][errors]") {

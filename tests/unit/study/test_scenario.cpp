@@ -185,6 +185,36 @@ InputError apply_error(const std::string& path) {
   });
 }
 
+// A table of broken scenario bodies: each is written to a scratch file (`stem` + its index), and
+// `error_of(path)` must raise an InputError at the case's line, printed as "path:line: ", with the
+// message piece in it. `also(path, error)` adds checks of its own.
+struct ErrorCase {
+  std::string body;
+  int line;
+  std::string message;
+};
+
+template <class ErrorOf, class Also>
+void check_errors(Scratch& tmp, const std::string& stem, const std::vector<ErrorCase>& cases, ErrorOf error_of,
+                  Also also) {
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const auto& c = cases[i];
+    INFO(c.body);
+    const auto p = tmp.child(stem + std::to_string(i) + ".yaml", c.body);
+    const auto e = error_of(p);
+    CHECK(e.loc().file == p);
+    CHECK(e.loc().line == c.line);
+    CHECK_THAT(e.what(), StartsWith(p + ":" + std::to_string(c.line) + ": "));
+    CHECK_THAT(e.message(), Contains(c.message));
+    also(p, e);
+  }
+}
+
+template <class ErrorOf>
+void check_errors(Scratch& tmp, const std::string& stem, const std::vector<ErrorCase>& cases, ErrorOf error_of) {
+  check_errors(tmp, stem, cases, error_of, [](const std::string&, const InputError&) {});
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------------
@@ -471,12 +501,7 @@ TEST_CASE("scenario: contingencies: the list is read with its lines, inherited t
 TEST_CASE("scenario: contingencies: an empty list, a duplicate or a bad kind is an error at its line",
           "[scenario][contingencies][errors]") {
   Scratch tmp;
-  struct Case {
-    std::string body;
-    int line;
-    std::string message;
-  };
-  const std::vector<Case> cases = {
+  const std::vector<ErrorCase> cases = {
       {"contingencies: []\n", 2, "contingencies: an empty list selects no contingency"},
       {"contingencies:\n", 2, "contingencies: expected a list"},
       {"contingencies: NaDuong1\n", 2, "contingencies: expected a list"},
@@ -490,27 +515,13 @@ TEST_CASE("scenario: contingencies: an empty list, a duplicate or a bad kind is 
       {"contingencies: {}\n", 2, "missing key 'elements'"},
       {"contingencis: [NaDuong1]\n", 2, "did you mean 'contingencies'?"},
   };
-  for (std::size_t i = 0; i < cases.size(); ++i) {
-    const auto& c = cases[i];
-    INFO(c.body);
-    const auto p = tmp.child("n1bad" + std::to_string(i) + ".yaml", c.body);
-    const auto e = scenario_error(p);
-    CHECK(e.loc().file == p);
-    CHECK(e.loc().line == c.line);
-    CHECK_THAT(e.what(), StartsWith(p + ":" + std::to_string(c.line) + ": "));
-    CHECK_THAT(e.message(), Contains(c.message));
-  }
+  check_errors(tmp, "n1bad", cases, scenario_error);
 }
 
 TEST_CASE("scenario: contingencies: names are checked against the network at the line that names them",
           "[scenario][contingencies][errors]") {
   Scratch tmp;
-  struct Case {
-    std::string body;
-    int line;
-    std::string message;
-  };
-  const std::vector<Case> cases = {
+  const std::vector<ErrorCase> cases = {
       {"contingencies:\n  - NaDuong1\n  - NaDuong3\n", 4,
        "contingencies: no element named \"NaDuong3\" in the network (tiny_grid.yaml) — did you mean 'NaDuong1'?"},
       {"contingencies: [T LB-CL, L LB-HK]\n", 2, "no element named \"L LB-HK\" in the network (tiny_grid.yaml) — did "
@@ -527,19 +538,12 @@ TEST_CASE("scenario: contingencies: names are checked against the network at the
       {"groups:\n  east: [T LB-CL, NaDong1]\ncontingencies: [east]\n", 3,
        "groups.east: no element named \"NaDong1\""},
   };
-  for (std::size_t i = 0; i < cases.size(); ++i) {
-    const auto& c = cases[i];
-    INFO(c.body);
-    const auto p = tmp.child("n1name" + std::to_string(i) + ".yaml", c.body);
-    const auto e = apply_error(p);   // build_network / lsflow run check the list as well as lsflow n1
-    CHECK(e.loc().file == p);
-    CHECK(e.loc().line == c.line);
-    CHECK_THAT(e.what(), StartsWith(p + ":" + std::to_string(c.line) + ": "));
-    CHECK_THAT(e.message(), Contains(c.message));
+  // apply_error: build_network / lsflow run check the list as well as lsflow n1.
+  check_errors(tmp, "n1name", cases, apply_error, [](const std::string& p, const InputError& e) {
     const auto s = study::read_scenario(p);
     const auto e2 = input_error([&] { (void)study::contingency_names(s, tiny_network()); });
     CHECK(std::string(e2.what()) == e.what());
-  }
+  });
 
   // A name in a parent's list is reported at the parent's line.
   const auto parent = tmp.write("n1parent.yaml", "network: tiny_grid.yaml\nbase_year: 2024\n"
@@ -730,12 +734,7 @@ TEST_CASE("scenario: an unknown key names the nearest valid one at its line", "[
 
 TEST_CASE("scenario: bad values are reported at their line with the key path", "[scenario][errors]") {
   Scratch tmp;
-  struct Case {
-    std::string body;
-    int line;
-    std::string message;
-  };
-  const std::vector<Case> cases = {
+  const std::vector<ErrorCase> cases = {
       {"load:\n  growth_pct_per_yr: abc\n", 3, "load.growth_pct_per_yr: expected a number, got \"abc\""},
       {"load:\n  growth_pct_per_yr: 7.5%\n", 3, "the unit is in the key's name"},
       {"dispatch:\n  wind_share_pct: 150\n", 3, "dispatch.wind_share_pct: 150 is out of range [0, 100]"},
@@ -754,26 +753,12 @@ TEST_CASE("scenario: bad values are reported at their line with the key path", "
       {"load:\n  level_pct: 1\n  level_pct: 2\n", 4, "duplicate key 'level_pct' in load (first at line 3)"},
       {"groups:\n  g: []\n", 3, "at least one member"},
   };
-  for (std::size_t i = 0; i < cases.size(); ++i) {
-    const auto& c = cases[i];
-    INFO(c.body);
-    const auto p = tmp.child("bad" + std::to_string(i) + ".yaml", c.body);
-    const auto e = scenario_error(p);
-    CHECK(e.loc().file == p);
-    CHECK(e.loc().line == c.line);
-    CHECK_THAT(e.what(), StartsWith(p + ":" + std::to_string(c.line) + ": "));
-    CHECK_THAT(e.message(), Contains(c.message));
-  }
+  check_errors(tmp, "bad", cases, scenario_error);
 }
 
 TEST_CASE("scenario: names missing from the network are errors at the line that names them", "[scenario][errors]") {
   Scratch tmp;
-  struct Case {
-    std::string body;
-    int line;
-    std::string message;
-  };
-  const std::vector<Case> cases = {
+  const std::vector<ErrorCase> cases = {
       {"commissioning:\n  NaDuong3: {in_service_from_year: 2027}\n", 3,
        "commissioning: no element named \"NaDuong3\" in the network (tiny_grid.yaml) — did you mean 'NaDuong1'?"},
       {"groups:\n  w:\n    - WF LocBinh\n    - WF ChiLang\ncommissioning:\n  w: {in_service_from_year: 2024}\n", 5,
@@ -799,15 +784,7 @@ TEST_CASE("scenario: names missing from the network are errors at the line that 
        "  b: {in_service_from_year: 2026}\n",
        7, "\"WF CaoLoc\" is in groups \"a\""},
   };
-  for (std::size_t i = 0; i < cases.size(); ++i) {
-    const auto& c = cases[i];
-    INFO(c.body);
-    const auto p = tmp.child("name" + std::to_string(i) + ".yaml", c.body);
-    const auto e = apply_error(p);
-    CHECK(e.loc().file == p);
-    CHECK(e.loc().line == c.line);
-    CHECK_THAT(e.message(), Contains(c.message));
-  }
+  check_errors(tmp, "name", cases, apply_error);
 }
 
 TEST_CASE("scenario: a name error in a parent file points at the parent's line", "[scenario][errors]") {
