@@ -363,6 +363,7 @@ bool SplitLu::analyze(std::int32_t n, const std::int32_t* ap, const std::int32_t
   }
   y_.assign(nu, 0.0);
   n_ = n;
+  if (!worker_.joinable()) start_worker();   // here, so that factor() allocates nothing
   return true;
 }
 
@@ -470,7 +471,6 @@ void SplitLu::worker_loop() {
 
 bool SplitLu::factor(const double* ax) {
   if (n_ == 0) throw std::logic_error("SplitLu::factor before a successful analyze");
-  if (!worker_.joinable()) start_worker();
   job_ax_ = ax;
   const auto job = go_.fetch_add(1, std::memory_order_acq_rel) + 1;
   go_.notify_one();
