@@ -9,8 +9,9 @@ namespace lsflow::solver {
 // Sparse LU of a structurally symmetric matrix (the power-flow Jacobian), factored on two threads.
 //
 // Method (one level of nested dissection, then a dense Schur complement). The column groups (the
-// unknowns of one bus) are split by METIS's vertex separator (through CHOLMOD's cholmod_bisect)
-// into two halves P1, P2 that share no matrix entry and a small separator S. Ordered [P1, P2, S],
+// unknowns of one bus) are split by METIS's vertex separator (through CHOLMOD's
+// cholmod_metis_bisector) into two halves P1, P2 that share no matrix entry and a small separator S.
+// Ordered [P1, P2, S],
 //
 //        ⎡A11   0   A1s⎤     L·U with  L11·U11 = A11,  L22·U22 = A22           (each half on its own
 //    A = ⎢ 0   A22  A2s⎥                Us,t = L_tt⁻¹·A_ts, Ls,t = A_st·U_tt⁻¹  thread, left-looking
@@ -31,6 +32,11 @@ namespace lsflow::solver {
 //
 // Solve: L·y = b column by column, D⁻¹ on the separator, then U·x = y, serial (one pass over the
 // factors: about a KLU solve).
+//
+// Threads: analyze() starts one helper thread, which factors P2 on request and otherwise sleeps (after
+// spinning up to 1 ms, the gap between two Newton factorisations). When the helper has not claimed a
+// factorisation by the time the calling thread is done with P1, the calling thread factors P2 itself,
+// so a busy machine costs at worst the one-thread time. Results do not depend on which thread ran what.
 class SplitLu {
  public:
   struct Stats {
@@ -45,8 +51,8 @@ class SplitLu {
   SplitLu(const SplitLu&) = delete;
   SplitLu& operator=(const SplitLu&) = delete;
 
-  // The pattern (CSC, n×n) must be structurally symmetric up to explicit zeros (the symbolic part
-  // works on A + Aᵀ). group[c] ∈ [0, n_group): the group of column c, kept together. Returns false
+  // The pattern (CSC, n×n; the symbolic part works on A + Aᵀ, so it need not be symmetric; the
+  // Jacobian's is). group[c] ∈ [0, n_group): the group of column c, kept together. Returns false
   // when the split does not pay (separator larger than max_separator, or a half nearly empty);
   // the object is then unusable and the caller keeps its serial LU.
   bool analyze(std::int32_t n, const std::int32_t* ap, const std::int32_t* ai, const std::int32_t* group,
@@ -60,7 +66,7 @@ class SplitLu {
   [[nodiscard]] bool analyzed() const { return n_ > 0; }
   [[nodiscard]] const Stats& stats() const { return stats_; }
   [[nodiscard]] std::int32_t failed_column() const { return failed_col_; }
-  double pivot_tol = 1e-10;
+  double pivot_tol = 1e-10;   // a pivot below pivot_tol × its column's largest entry is refused
 
  private:
   // Numeric work of one half: its own columns, then its part of every separator column.
