@@ -161,6 +161,7 @@ NetworkSolution solve_fixed_taps(const model::Network& net, const SolveOptions& 
       sol.times.analyze_ms += pf.times.analyze_ms;
       sol.times.iterate_ms += pf.times.iterate_ms;
       sol.times.post_ms += pf.times.post_ms;
+      sol.times.lu_threads = std::max(sol.times.lu_threads, pf.times.lu_threads);
       if (pf.converged) map_ac(net, isl, pf, sol);
     }
     sol.converged = sol.converged && rep.converged;
@@ -176,6 +177,7 @@ void add_times(solver::PhaseTimes& a, const solver::PhaseTimes& b) {
   a.analyze_ms += b.analyze_ms;
   a.iterate_ms += b.iterate_ms;
   a.post_ms += b.post_ms;
+  a.lu_threads = std::max(a.lu_threads, b.lu_threads);
 }
 
 }  // namespace

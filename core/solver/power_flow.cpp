@@ -197,6 +197,7 @@ PfResult solve_ac(const MathModel& m, const PfOptions& opt) {
     const bool first_round = r.q_limit_rounds == 0;
     std::vector<cplx> v_start = r.v;
     NrResult nr_r = nr.solve(r.v, sbus, nr_opt);
+    r.times.lu_threads = std::max(r.times.lu_threads, nr.two_threads() ? 2 : 1);
     if (first_round) r.attempts.push_back(to_attempt("newton", nr_r));
     if (!nr_r.converged && first_round && opt.fallbacks) {
       // A DC power flow gives angles that respect the network's P flows; magnitudes stay at the

@@ -37,6 +37,7 @@ struct PhaseTimes {
   double analyze_ms = 0.0;   // Jacobian pattern + KLU symbolic
   double iterate_ms = 0.0;   // Newton iterations (factor, solve, update, mismatch)
   double post_ms = 0.0;      // generator outputs, Q-limit checks
+  int lu_threads = 0;        // 2: the Jacobian was factored on two threads (SplitLu), 1: by KLU
 };
 
 struct PfResult {

@@ -2,6 +2,10 @@
 // back and the bus power mismatch recomputed from the input data, independently of the solver.
 #include <catch2/catch.hpp>
 
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
 #include <cmath>
 #include <complex>
 #include <cstdlib>
@@ -69,6 +73,12 @@ TEST_CASE("Written solutions of every shared case balance at every bus to 1e-6 M
       const double worst = written_mismatch_mva(net, dir);
       INFO(name << ": largest recomputed mismatch " << worst << " MVA");
       CHECK(worst <= 1e-6);
+      // The large cases went through the two-thread LU, the small ones through KLU: both paths are
+      // covered by this check.
+      std::ifstream summary(dir / "summary.json");
+      const auto j = nlohmann::json::parse(summary);
+      if (name == "case9241pegase" || name == "case13659pegase") CHECK(j.at("lu_threads") == 2);
+      if (name == "case9" || name == "case118") CHECK(j.at("lu_threads") == 1);
     }
   }
   fs::remove_all(out_root);
