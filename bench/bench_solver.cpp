@@ -217,17 +217,27 @@ void BM_Mismatch(benchmark::State& state, std::string name) {
   for (auto _ : state) benchmark::DoNotOptimize(s.nr.evaluate_mismatch(p.sbus));
 }
 
-// The positioned Jacobian in a bare KLU (the floor) and in a SplitLu.
+std::vector<std::int32_t> column_buses(const solver::NewtonRaphson& nr) {
+  std::vector<std::int32_t> g(static_cast<std::size_t>(nr.n_eq()));
+  for (std::int32_t c = 0; c < nr.n_eq(); ++c) g[static_cast<std::size_t>(c)] = nr.bus_of_column(c);
+  return g;
+}
+
+// The positioned Jacobian in a bare KLU (the floor), and what a SplitLu needs to take it too.
 struct BareFactors {
   Positioned s;
   std::vector<std::int32_t> ap, ai;
   std::vector<double> ax, rhs;
   solver::KluSolver klu;
+  std::vector<std::int32_t> group;   // the bus of each Jacobian column
+  std::int32_t n_bus;
   explicit BareFactors(Prepared& p)
-      : s(p), ap(s.nr.jac_colptr()), ai(s.nr.jac_rowidx()), ax(s.nr.jac_values()), rhs(s.nr.mismatch()) {
+      : s(p), ap(s.nr.jac_colptr()), ai(s.nr.jac_rowidx()), ax(s.nr.jac_values()), rhs(s.nr.mismatch()),
+        group(column_buses(s.nr)), n_bus(p.m->n_bus()) {
     klu.analyze(s.nr.n_eq(), ap.data(), ai.data());
     klu.factor(ax.data());
   }
+  bool analyze(solver::SplitLu& lu) const { return lu.analyze(s.nr.n_eq(), ap.data(), ai.data(), group.data(), n_bus); }
 };
 
 struct FloorTimer::Impl {
@@ -278,30 +288,20 @@ void BM_KluAnalyze(benchmark::State& state, std::string name) {
   }
 }
 
-std::vector<std::int32_t> column_buses(const solver::NewtonRaphson& nr) {
-  std::vector<std::int32_t> g(static_cast<std::size_t>(nr.n_eq()));
-  for (std::int32_t c = 0; c < nr.n_eq(); ++c) g[static_cast<std::size_t>(c)] = nr.bus_of_column(c);
-  return g;
-}
-
 void BM_SplitAnalyze(benchmark::State& state, std::string name) {
   if (!have(name, state)) return;
-  auto& p = prepared(name);
-  BareFactors f(p);
-  const auto group = column_buses(f.s.nr);
+  BareFactors f(prepared(name));
   for (auto _ : state) {
     solver::SplitLu lu;
-    benchmark::DoNotOptimize(lu.analyze(f.s.nr.n_eq(), f.ap.data(), f.ai.data(), group.data(), p.m->n_bus()));
+    benchmark::DoNotOptimize(f.analyze(lu));
   }
 }
 
 void BM_SplitFactor(benchmark::State& state, std::string name) {
   if (!have(name, state)) return;
-  auto& p = prepared(name);
-  BareFactors f(p);
-  const auto group = column_buses(f.s.nr);
+  BareFactors f(prepared(name));
   solver::SplitLu lu;
-  if (!lu.analyze(f.s.nr.n_eq(), f.ap.data(), f.ai.data(), group.data(), p.m->n_bus())) {
+  if (!f.analyze(lu)) {
     state.SkipWithError("no small separator: the two-thread LU declines this case");
     return;
   }
@@ -317,11 +317,9 @@ void BM_SplitFactor(benchmark::State& state, std::string name) {
 
 void BM_SplitSolve(benchmark::State& state, std::string name) {
   if (!have(name, state)) return;
-  auto& p = prepared(name);
-  BareFactors f(p);
-  const auto group = column_buses(f.s.nr);
+  BareFactors f(prepared(name));
   solver::SplitLu lu;
-  if (!lu.analyze(f.s.nr.n_eq(), f.ap.data(), f.ai.data(), group.data(), p.m->n_bus()) || !lu.factor(f.ax.data())) {
+  if (!f.analyze(lu) || !lu.factor(f.ax.data())) {
     state.SkipWithError("no small separator: the two-thread LU declines this case");
     return;
   }

@@ -349,7 +349,6 @@ bool SplitLu::analyze(std::int32_t n, const std::int32_t* ap, const std::int32_t
     const auto k = static_cast<std::size_t>(u_row_[p]);
     (static_cast<std::int32_t>(k) < n1_ ? stats_.flops1 : stats_.flops2) += l_ptr_[k + 1] - l_ptr_[k];
   }
-  stats_.flops_dense = static_cast<double>(ns_) * ns_ * ns_ / 3.0;
 
   u_val_.assign(u_row_.size(), 0.0);
   l_val_.assign(l_row_.size(), 0.0);

@@ -43,7 +43,6 @@ class SplitLu {
     std::int32_t n = 0, n1 = 0, n2 = 0, ns = 0;   // unknowns: halves and separator
     std::int64_t nnz_l = 0, nnz_u = 0;            // sparse parts (D is dense: ns²)
     double flops1 = 0, flops2 = 0;                // multiply-adds of each half (with its Schur part)
-    double flops_dense = 0;                       // of the dense LU of D
   };
 
   SplitLu() = default;

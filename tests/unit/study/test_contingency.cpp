@@ -32,6 +32,7 @@
 #include "study/limits.hpp"
 #include "study/n1_report.hpp"
 #include "study/scenario.hpp"
+#include "network_builder.hpp"
 #include "test_paths.hpp"
 
 using namespace lsflow;
@@ -117,35 +118,12 @@ void check_against_fresh(study::ContingencyAnalysis& ca, const study::Contingenc
 model::Network double_circuit(double load_mw) {
   model::Network net;
   net.name = "double-circuit";
-  model::Bus a;
-  a.id = 1;
-  a.name = "A";
-  a.base_kv = 110;
-  a.type = model::BusType::Ref;
-  model::Bus b = a;
-  b.id = 2;
-  b.name = "B";
-  b.type = model::BusType::PQ;
-  const BusIdx ia = net.add_bus(a), ib = net.add_bus(b);
-  for (int c = 1; c <= 2; ++c) {
-    model::Branch l;
-    l.name = "L" + std::to_string(c);
-    l.from = ia;
-    l.to = ib;
-    l.x_pu = 0.5;
-    l.rate_a_mva = 100;
-    net.branches.push_back(l);
-  }
-  model::Generator g;
-  g.name = "G";
-  g.bus = ia;
-  g.vg_pu = 1.0;
-  net.generators.push_back(g);
-  model::Load l;
-  l.name = "Load";
-  l.bus = ib;
-  l.p_mw = load_mw;
-  net.loads.push_back(l);
+  test::NetworkBuilder add(net);
+  const BusIdx ia = add.bus(1, "A", model::BusType::Ref, 110, "");
+  const BusIdx ib = add.bus(2, "B", model::BusType::PQ, 110, "");
+  for (int c = 1; c <= 2; ++c) add.line("L" + std::to_string(c), ia, ib, 0.0, 0.5, 100);
+  add.generator("G", model::GenKind::Other, ia, 1.0);
+  add.load("Load", ib, load_mw);
   return net;
 }
 
@@ -398,23 +376,10 @@ TEST_CASE("N-1 tells violations the outage caused or worsened from those already
   // (pre-existing, no worse).
   auto net = double_circuit(60.0);
   for (auto& b : net.branches) b.rate_a_mva = 25.0;
-  model::Bus c;
-  c.id = 3;
-  c.name = "C";
-  c.base_kv = 110;
-  const BusIdx ic = net.add_bus(c);
-  model::Branch l3;
-  l3.name = "L3";
-  l3.from = net.branches[0].from;
-  l3.to = ic;
-  l3.x_pu = 0.05;
-  l3.rate_a_mva = 10.0;
-  net.branches.push_back(l3);
-  model::Load lc;
-  lc.name = "LoadC";
-  lc.bus = ic;
-  lc.p_mw = 12.0;
-  net.loads.push_back(lc);
+  test::NetworkBuilder add(net);
+  const BusIdx ic = add.bus(3, "C", model::BusType::PQ, 110, "");
+  add.line("L3", net.branches[0].from, ic, 0.0, 0.05, 10.0);
+  add.load("LoadC", ic, 12.0);
 
   study::ContingencyAnalysis ca(net, study::default_contingency_limits(net), {});
   CHECK(ca.base_overloads().size() == 3);

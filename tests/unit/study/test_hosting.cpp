@@ -12,6 +12,7 @@
 #include "study/hosting.hpp"
 #include "study/limits.hpp"
 #include "study/scenario.hpp"
+#include "network_builder.hpp"
 #include "test_paths.hpp"
 
 using namespace lsflow;
@@ -24,38 +25,12 @@ namespace {
 model::Network feeder(int circuits, double rating_mva, double r_pu, double x_pu, double load_mw) {
   model::Network net;
   net.name = "feeder";
-  auto bus = [&](ExtId id, const char* name, double kv, model::BusType type) {
-    model::Bus b;
-    b.id = id;
-    b.name = name;
-    b.base_kv = kv;
-    b.zone = "Z";
-    b.type = type;
-    return net.add_bus(b);
-  };
-  const BusIdx src = bus(1, "Src", 110, model::BusType::Ref);
-  const BusIdx far = bus(2, "Far", 110, model::BusType::PQ);
-  for (int c = 0; c < circuits; ++c) {
-    model::Branch l;
-    l.name = "L" + std::to_string(c + 1);
-    l.from = src;
-    l.to = far;
-    l.r_pu = r_pu;
-    l.x_pu = x_pu;
-    l.rate_a_mva = rating_mva;
-    net.branches.push_back(l);
-  }
-  model::Generator grid;
-  grid.name = "Grid";
-  grid.kind = model::GenKind::Grid;
-  grid.bus = src;
-  grid.vg_pu = 1.0;
-  net.generators.push_back(grid);
-  model::Load load;
-  load.name = "Load_Far";
-  load.bus = far;
-  load.p_mw = load_mw;
-  net.loads.push_back(load);
+  test::NetworkBuilder add(net);
+  const BusIdx src = add.bus(1, "Src", model::BusType::Ref);
+  const BusIdx far = add.bus(2, "Far", model::BusType::PQ);
+  for (int c = 0; c < circuits; ++c) add.line("L" + std::to_string(c + 1), src, far, r_pu, x_pu, rating_mva);
+  add.generator("Grid", model::GenKind::Grid, src, 1.0);
+  add.load("Load_Far", far, load_mw);
   return net;
 }
 

@@ -21,6 +21,7 @@
 #include "study/progress.hpp"
 #include "study/scenario.hpp"
 #include "study/timeseries.hpp"
+#include "network_builder.hpp"
 #include "test_paths.hpp"
 
 using namespace lsflow;
@@ -36,53 +37,19 @@ constexpr double kRadToDeg = 180.0 / std::numbers::pi;
 model::Network radial() {
   model::Network net;
   net.name = "radial";
-  auto bus = [&](ExtId id, const char* name, const char* zone, model::BusType type) {
-    model::Bus b;
-    b.id = id;
-    b.name = name;
-    b.base_kv = 110;
-    b.zone = zone;
-    b.type = type;
-    return net.add_bus(b);
-  };
-  const BusIdx src = bus(1, "Src", "Out", model::BusType::Ref);
-  const BusIdx far = bus(2, "Far", "Z", model::BusType::PQ);
-  model::Branch l1;
-  l1.name = "L1";
-  l1.from = src;
-  l1.to = far;
-  l1.r_pu = 0.05;
-  l1.x_pu = 0.2;
-  l1.b_pu = 0.02;
-  l1.rate_a_mva = 50;
-  net.branches.push_back(l1);
-  model::Generator grid;
-  grid.name = "Grid";
-  grid.kind = model::GenKind::Grid;
-  grid.bus = src;
-  grid.vg_pu = 1.02;
-  net.generators.push_back(grid);
-  model::Generator wind;
-  wind.name = "Wind_A";
-  wind.kind = model::GenKind::Wind;
-  wind.bus = far;
+  test::NetworkBuilder add(net);
+  const BusIdx src = add.bus(1, "Src", model::BusType::Ref, 110, "Out");
+  const BusIdx far = add.bus(2, "Far", model::BusType::PQ, 110, "Z");
+  add.line("L1", src, far, 0.05, 0.2, 50, 0.02);
+  add.generator("Grid", model::GenKind::Grid, src, 1.02);
+  auto& wind = add.generator("Wind_A", model::GenKind::Wind, far);
   wind.installed_mw = 20;
   wind.qmin_mvar = wind.qmax_mvar = 0;
-  net.generators.push_back(wind);
-  model::Generator solar;
-  solar.name = "Solar_A";
-  solar.kind = model::GenKind::Solar;
-  solar.bus = far;
+  auto& solar = add.generator("Solar_A", model::GenKind::Solar, far);
   solar.installed_mw = 10;
   solar.p_mw = 2;
   solar.qmin_mvar = solar.qmax_mvar = 0;
-  net.generators.push_back(solar);
-  model::Load load;
-  load.name = "Load_Far";
-  load.bus = far;
-  load.p_mw = 40;
-  load.q_mvar = 10;
-  net.loads.push_back(load);
+  add.load("Load_Far", far, 40, 10);
   return net;
 }
 
