@@ -18,7 +18,7 @@ bool assign_bus_kinds(const MathModel& m, const std::vector<BusKind>& typed,
   const auto n = typed.size();
   std::vector<std::uint8_t> has_gen(n, 0);
   for (std::size_t g = 0; g < m.gens.size(); ++g)
-    if (skip_gen.empty() || !skip_gen[g]) has_gen[static_cast<std::size_t>(m.gens[g].bus)] = 1;
+    if (regulates(m, skip_gen, g)) has_gen[static_cast<std::size_t>(m.gens[g].bus)] = 1;
   out.assign(n, BusKind::PQ);
   bool have_ref = false;
   for (std::size_t i = 0; i < n; ++i) {

@@ -29,6 +29,9 @@ struct MathGen {
   double qmax_pu = 0.0;
   double qmin_pu = 0.0;
   double vg_pu = 1.0;
+  // Held at q_pu: a unit that reached a reactive limit in a base case (freeze_q_limits) injects
+  // p_pu + j·q_pu and controls no voltage, as MATPOWER's Q-limit loop leaves such a unit.
+  bool q_fixed = false;
 };
 
 struct MathModel {
@@ -46,10 +49,15 @@ struct MathModel {
 // Specified injections S = Σ gen − load per bus (MATPOWER makeSbus), ignoring gens with skip[g] set.
 void make_sbus(const MathModel& m, const std::vector<std::uint8_t>& skip_gen, std::vector<cplx>& sbus);
 
-// MATPOWER's bustypes(): a PV or Ref bus without an in-service generator (not skipped) is PQ; if no
-// Ref bus is left, the first PV bus becomes the reference. Returns false when no bus can be the
-// reference (no PV or Ref bus with a generator).
+// MATPOWER's bustypes(): a PV or Ref bus without an in-service generator (not skipped, not q_fixed) is
+// PQ; if no Ref bus is left, the first PV bus becomes the reference. Returns false when no bus can be
+// the reference (no PV or Ref bus with a generator).
 bool assign_bus_kinds(const MathModel& m, const std::vector<BusKind>& typed,
                       const std::vector<std::uint8_t>& skip_gen, std::vector<BusKind>& out);
+
+// Whether unit g controls voltage: not skipped and not q_fixed.
+[[nodiscard]] inline bool regulates(const MathModel& m, const std::vector<std::uint8_t>& skip_gen, std::size_t g) {
+  return !m.gens[g].q_fixed && (skip_gen.empty() || !skip_gen[g]);
+}
 
 }  // namespace lsflow::solver

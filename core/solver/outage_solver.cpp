@@ -188,11 +188,13 @@ void OutageSolver::set_injections_and_start(std::span<const std::int32_t> gens_o
     // Injection as make_sbus builds it for the reduced unit set: −load, then the units in list order.
     cplx s = -m_->s_load_pu[b];
     std::int32_t last_in = -1;
+    std::int32_t last_base = -1;
     for (auto p = unit_ptr_[b]; p < unit_ptr_[b + 1]; ++p) {
       const auto u = static_cast<std::size_t>(unit_list_[static_cast<std::size_t>(p)]);
+      if (!m_->gens[u].q_fixed) last_base = static_cast<std::int32_t>(u);
       if (gen_out_[u]) continue;
       s += cplx(m_->gens[u].p_pu, m_->gens[u].q_pu);
-      last_in = static_cast<std::int32_t>(u);
+      if (!m_->gens[u].q_fixed) last_in = static_cast<std::int32_t>(u);   // a unit held at a Q limit holds no voltage
     }
     sbus_[b] = s;
     if (kind_base_[b] == BusKind::PQ) continue;
@@ -201,7 +203,6 @@ void OutageSolver::set_injections_and_start(std::span<const std::int32_t> gens_o
       continue;
     }
     // The last-listed unit sets the voltage (as in solve_ac / MATPOWER).
-    const auto last_base = unit_list_[static_cast<std::size_t>(unit_ptr_[b + 1] - 1)];
     if (last_base != last_in) {
       vm_[b] = m_->gens[static_cast<std::size_t>(last_in)].vg_pu;
       v_[b] = vm_[b] * u_[b];
@@ -410,7 +411,7 @@ void OutageSolver::newton(bool from_start) {
       if (kind_base_[b] == BusKind::PQ) continue;
       for (auto p = unit_ptr_[b + 1] - 1; p >= unit_ptr_[b]; --p) {
         const auto u = static_cast<std::size_t>(unit_list_[static_cast<std::size_t>(p)]);
-        if (gen_out_[u]) continue;
+        if (gen_out_[u] || m_->gens[u].q_fixed) continue;
         v_[b] = m_->gens[u].vg_pu * u_base_[b];
         break;
       }
@@ -454,7 +455,7 @@ const OutageSolution& OutageSolver::solve(std::span<const std::int32_t> branches
       // Set-points of every voltage-controlling unit, as solve_ac starts.
       for (std::size_t g = 0; g < m_->gens.size(); ++g) {
         const auto b = static_cast<std::size_t>(m_->gens[g].bus);
-        if (gen_out_[g] || kind_[b] == BusKind::PQ) continue;
+        if (gen_out_[g] || m_->gens[g].q_fixed || kind_[b] == BusKind::PQ) continue;
         const double mag = std::abs(v_[b]);
         v_[b] = mag > 0 ? v_[b] * (m_->gens[g].vg_pu / mag) : cplx(m_->gens[g].vg_pu, 0.0);
       }

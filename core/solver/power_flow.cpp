@@ -90,14 +90,20 @@ void generator_outputs(const MathModel& m, const Ybus& ybus, const std::vector<c
         cur[static_cast<std::size_t>(it.row())] += it.value() * v[static_cast<std::size_t>(k)];
     for (std::size_t i = 0; i < n; ++i) s_inj[i] = v[i] * std::conj(cur[i]);
   }
-  auto load_at = [&](std::size_t i) { return m.s_load_pu[i] + s_extra_load[i]; };
+  // What the regulating units at bus i supply is the injection plus the load, less what the units held
+  // at a reactive limit (MathGen::q_fixed) inject there.
+  std::vector<cplx> held(n, cplx{});
+  for (std::size_t g = 0; g < ng; ++g)
+    if (m.gens[g].q_fixed && (skip.empty() || !skip[g]))
+      held[static_cast<std::size_t>(m.gens[g].bus)] += cplx(m.gens[g].p_pu, m.gens[g].q_pu);
+  auto load_at = [&](std::size_t i) { return m.s_load_pu[i] + s_extra_load[i] - held[i]; };
 
   // Units "on": in service, not fixed at a limit, at a PV or Ref bus (pfsoln.m).
   std::vector<std::size_t> on;
   std::vector<int> count(n, 0);
   for (std::size_t g = 0; g < ng; ++g) {
     const auto b = static_cast<std::size_t>(m.gens[g].bus);
-    if (skip[g] || kind[b] == BusKind::PQ) continue;
+    if (!regulates(m, skip, g) || kind[b] == BusKind::PQ) continue;
     on.push_back(g);
     ++count[b];
   }
@@ -183,7 +189,7 @@ PfResult solve_ac(const MathModel& m, const PfOptions& opt) {
     // Set-points of the units that control voltage (the last unit listed at a bus wins, as in MATPOWER).
     for (std::size_t g = 0; g < ng; ++g) {
       const auto b = static_cast<std::size_t>(m.gens[g].bus);
-      if (skip[g] || kind[b] == BusKind::PQ) continue;
+      if (!regulates(m, skip, g) || kind[b] == BusKind::PQ) continue;
       const double mag = std::abs(r.v[b]);
       r.v[b] = mag > 0 ? r.v[b] * (m.gens[g].vg_pu / mag) : cplx(m.gens[g].vg_pu, 0.0);
     }
@@ -244,7 +250,7 @@ PfResult solve_ac(const MathModel& m, const PfOptions& opt) {
     const double tol = kQViolationMvar / m.base_mva;
     std::vector<std::size_t> mx, mn;
     for (std::size_t g = 0; g < ng; ++g) {
-      if (skip[g]) continue;
+      if (!regulates(m, skip, g)) continue;
       if (r.gen_q_pu[g] > m.gens[g].qmax_pu + tol) mx.push_back(g);
       else if (r.gen_q_pu[g] < m.gens[g].qmin_pu - tol) mn.push_back(g);
     }
@@ -252,7 +258,7 @@ PfResult solve_ac(const MathModel& m, const PfOptions& opt) {
     // Infeasible: every remaining voltage-controlling unit breaks the same limit.
     std::size_t remaining = 0;
     for (std::size_t g = 0; g < ng; ++g)
-      if (!skip[g] && kind[static_cast<std::size_t>(m.gens[g].bus)] != BusKind::PQ) ++remaining;
+      if (regulates(m, skip, g) && kind[static_cast<std::size_t>(m.gens[g].bus)] != BusKind::PQ) ++remaining;
     if (mx.size() + mn.size() == remaining && (mx.empty() || mn.empty())) {
       r.converged = false;
       r.failure = "reactive limits cannot be met: every generator that controls voltage is at the same limit";
@@ -284,6 +290,8 @@ PfResult solve_ac(const MathModel& m, const PfOptions& opt) {
   r.converged = true;
   r.kind = kind;
   r.gen_at_limit.assign(ng, 0);
+  for (std::size_t g = 0; g < ng; ++g)
+    if (m.gens[g].q_fixed) r.gen_at_limit[g] = 1;
   for (auto g : limited) {
     r.gen_q_pu[g] = fixed_q[g];
     r.gen_at_limit[g] = 1;
@@ -294,6 +302,19 @@ PfResult solve_ac(const MathModel& m, const PfOptions& opt) {
     for (auto& x : r.v) x *= rot;
   }
   return r;
+}
+
+MathModel freeze_q_limits(const MathModel& m, const PfResult& r) {
+  MathModel out = m;
+  for (std::size_t g = 0; g < out.gens.size(); ++g) {
+    if (r.gen_at_limit.empty() || !r.gen_at_limit[g]) continue;
+    out.gens[g].q_fixed = true;
+    out.gens[g].p_pu = r.gen_p_pu[g];
+    out.gens[g].q_pu = r.gen_q_pu[g];
+  }
+  out.bus_kind = r.kind;
+  out.v0_pu = r.v;
+  return out;
 }
 
 DcResult solve_dc(const MathModel& m, const KluSolver::Settings& klu) {

@@ -61,6 +61,13 @@ struct PfResult {
 // generator set-points, Newton–Raphson, then (optionally) the reactive-limit loop.
 PfResult solve_ac(const MathModel& m, const PfOptions& opt);
 
+// The island as a converged solve with reactive limits left it: every unit at a limit (r.gen_at_limit)
+// held there (MathGen::q_fixed, q_pu at the limit, p_pu as solved), the bus kinds typed as solved
+// (r.kind: PQ where no regulating unit is left, the reference where it moved) and the start voltages
+// the solution's. Solving it gives r again, without a Q-limit round; it is the base case that studies
+// perturb (N-1 outages, hours), keeping the base case's units at their limits.
+[[nodiscard]] MathModel freeze_q_limits(const MathModel& m, const PfResult& r);
+
 // MATPOWER's pfsoln for the generators: Q of every unit at a PV/Ref bus from the solved injection
 // (shared equally, then by Q range, among units at one bus) and P of the first unit at each Ref bus.
 void generator_outputs(const MathModel& m, const Ybus& ybus, const std::vector<cplx>& v,

@@ -92,8 +92,8 @@ struct ContingencyAnalysis::Island {
   std::vector<std::int32_t> ref_buses;              // base case
   // Monitoring, per math branch.
   std::vector<std::int32_t> monitor;    // -1: not a monitored element
-  std::vector<double> inv_rating2;      // 1 / rating_pu², 0: no rating
-  std::vector<double> rating_mva;
+  std::vector<double> inv_rating2;      // 1 / emergency rating_pu² (after a contingency), 0: no rating
+  std::vector<double> rating_mva;       // emergency rating
   std::vector<std::uint8_t> bus_side_only;   // 3-winding windings: loading from the bus side
   // Per math bus.
   std::vector<std::uint8_t> checked;    // has an N-1 band
@@ -101,6 +101,8 @@ struct ContingencyAnalysis::Island {
   std::vector<double> vmin, vmax;
   std::vector<double> load_mw;
   double load_total_mw = 0.0;
+  // Reactive limits (ContingencyOptions::enforce_q_limits): the buses that hold their voltage in the base case.
+  std::vector<std::int32_t> reg_buses;
 
   [[nodiscard]] const solver::MathModel& math() const { return isl.math; }
 };
@@ -238,7 +240,7 @@ void check_limits(const Island& d, const std::vector<cplx>& v, std::int32_t skip
 // P of the reference unit(s) after the contingency (the first unit in service at each reference bus
 // takes the balance, as pfsoln), and its change from the base case, in MW.
 void reference_units(const Island& d, const std::vector<cplx>& v, const std::vector<BusKind>& kind,
-                     const std::vector<std::uint8_t>& gen_out, std::int32_t skip_branch,
+                     const std::uint8_t* gen_out, std::int32_t skip_branch,
                      const std::uint8_t* branch_off, ContingencyRecord& rec) {
   const auto& m = d.math();
   double p_mw = 0.0, base_mw = 0.0;
@@ -258,7 +260,7 @@ void reference_units(const Island& d, const std::vector<cplx>& v, const std::vec
     std::int32_t first = -1;
     for (auto q = d.unit_ptr[ri]; q < d.unit_ptr[ri + 1]; ++q) {
       const auto g = d.unit_list[static_cast<std::size_t>(q)];
-      if (!gen_out.empty() && gen_out[static_cast<std::size_t>(g)]) continue;
+      if (gen_out && gen_out[static_cast<std::size_t>(g)]) continue;
       if (first < 0) first = g;
       else p_pu -= m.gens[static_cast<std::size_t>(g)].p_pu;
     }
@@ -281,7 +283,8 @@ void reference_units(const Island& d, const std::vector<cplx>& v, const std::vec
 void map_island(const model::Network& net, const Island& d, const std::vector<cplx>& v,
                 const std::vector<double>& gen_p_pu, const std::vector<double>& gen_q_pu,
                 const std::vector<std::uint8_t>& gen_out, const std::vector<std::uint8_t>& branch_off,
-                const std::vector<std::uint8_t>& bus_off, report::NetworkSolution& sol) {
+                const std::vector<std::uint8_t>& bus_off, report::NetworkSolution& sol,
+                const std::vector<std::uint8_t>* at_limit = nullptr) {
   const auto& m = d.math();
   const double base = m.base_mva;
   for (std::size_t i = 0; i < d.isl.bus_of.size(); ++i) {
@@ -300,6 +303,7 @@ void map_island(const model::Network& net, const Island& d, const std::vector<cp
     if (gen_out[g] || bus_off[static_cast<std::size_t>(m.gens[g].bus)]) continue;
     gr.p_mw = gen_p_pu[g] * base;
     gr.q_mvar = gen_q_pu[g] * base;
+    gr.at_q_limit = at_limit ? (*at_limit)[g] != 0 : m.gens[g].q_fixed;
   }
   for (const auto& o : d.isl.branch_of)
     if (o.kind == topology::BranchOrigin::Kind::Winding) sol.trafos3w[static_cast<std::size_t>(o.index)] = {};
@@ -342,20 +346,23 @@ struct Reduced {
   std::vector<std::int32_t> old_bus, old_branch, old_gen;
 };
 
-Reduced reduce(const Island& d, const std::vector<std::int32_t>& mark, const std::vector<std::uint8_t>& branch_off) {
+// keep(i): whether island bus i stays; gen_off (may be null): units out; v_start: the start voltages.
+template <typename Keep>
+Reduced reduce_if(const Island& d, Keep keep, const std::vector<std::uint8_t>& branch_off, const std::uint8_t* gen_off,
+                  const std::vector<cplx>& v_start) {
   const auto& m = d.math();
   Reduced r;
   r.m.base_mva = m.base_mva;
   std::vector<std::int32_t> new_bus(static_cast<std::size_t>(m.n_bus()), -1);
   for (std::int32_t i = 0; i < m.n_bus(); ++i) {
     const auto ii = static_cast<std::size_t>(i);
-    if (mark[ii] != 1) continue;
+    if (!keep(ii)) continue;
     new_bus[ii] = static_cast<std::int32_t>(r.old_bus.size());
     r.old_bus.push_back(i);
     r.m.bus_kind.push_back(m.bus_kind[ii]);
     r.m.ysh_pu.push_back(m.ysh_pu[ii]);
     r.m.s_load_pu.push_back(m.s_load_pu[ii]);
-    r.m.v0_pu.push_back(d.v_base[ii]);
+    r.m.v0_pu.push_back(v_start[ii]);
   }
   for (std::size_t k = 0; k < m.branches.size(); ++k) {
     const auto& br = m.branches[k];
@@ -369,13 +376,61 @@ Reduced reduce(const Island& d, const std::vector<std::int32_t>& mark, const std
   }
   for (std::size_t g = 0; g < m.gens.size(); ++g) {
     const auto nb = new_bus[static_cast<std::size_t>(m.gens[g].bus)];
-    if (nb < 0) continue;
+    if (nb < 0 || (gen_off && gen_off[g])) continue;
     auto ng = m.gens[g];
     ng.bus = nb;
     r.m.gens.push_back(ng);
     r.old_gen.push_back(static_cast<std::int32_t>(g));
   }
   return r;
+}
+
+Reduced reduce(const Island& d, const std::vector<std::int32_t>& mark, const std::vector<std::uint8_t>& branch_off) {
+  return reduce_if(d, [&](std::size_t i) { return mark[i] == 1; }, branch_off, nullptr, d.v_base);
+}
+
+// Whether, in a solved post-contingency state, a bus that holds its voltage needs more (or less) Q from
+// its regulating units than their limits together allow (MATPOWER shares a bus's Q among its units in
+// proportion to their ranges, so one unit is beyond a limit exactly when the sum is). Units held at a
+// limit (q_fixed) inject their fixed Q. Off elements: skip_branch / branch_off, bus_off, gen_off (each
+// may be absent).
+bool q_limits_broken(const Island& d, const std::vector<cplx>& v, const std::vector<BusKind>& kind,
+                     const std::uint8_t* gen_off, std::int32_t skip_branch, const std::uint8_t* branch_off,
+                     const std::uint8_t* bus_off) {
+  const auto& m = d.math();
+  const double tol = 5e-6 / m.base_mva;   // MATPOWER's opf.violation, in Mvar
+  for (const auto r : d.reg_buses) {
+    const auto ri = static_cast<std::size_t>(r);
+    if (kind[ri] == BusKind::PQ || (bus_off && bus_off[ri])) continue;
+    double qmin = 0.0, qmax = 0.0, held = 0.0;
+    int regulating = 0;
+    for (auto q = d.unit_ptr[ri]; q < d.unit_ptr[ri + 1]; ++q) {
+      const auto g = static_cast<std::size_t>(d.unit_list[static_cast<std::size_t>(q)]);
+      if (gen_off && gen_off[g]) continue;
+      const auto& u = m.gens[g];
+      if (u.q_fixed) {
+        held += u.q_pu;
+      } else {
+        qmin += u.qmin_pu;
+        qmax += u.qmax_pu;
+        ++regulating;
+      }
+    }
+    if (regulating == 0 || (std::isinf(qmin) && std::isinf(qmax))) continue;
+    cplx s = std::norm(v[ri]) * std::conj(m.ysh_pu[ri]);
+    for (auto p = d.adj_ptr[ri]; p < d.adj_ptr[ri + 1]; ++p) {
+      const auto b = d.adj_branch[static_cast<std::size_t>(p)];
+      const auto bi = static_cast<std::size_t>(b);
+      if (b == skip_branch || (branch_off && branch_off[bi])) continue;
+      const auto& br = m.branches[bi];
+      const cplx vf = v[static_cast<std::size_t>(br.from)], vt = v[static_cast<std::size_t>(br.to)];
+      if (br.from == r) s += vf * std::conj(br.yff * vf + br.yft * vt);
+      if (br.to == r) s += vt * std::conj(br.ytf * vf + br.ytt * vt);
+    }
+    const double q_reg = s.imag() + m.s_load_pu[ri].imag() - held;
+    if (q_reg > qmax + tol || q_reg < qmin - tol) return true;
+  }
+  return false;
 }
 
 
@@ -423,6 +478,19 @@ ContingencyAnalysis::ContingencyAnalysis(const model::Network& net, ContingencyL
   base_.deenergised = nm.deenergised;
   base_.converged = true;
   base_loading_pct_.assign(n_mon, kNaN);
+  base_loading_n1_pct_.assign(n_mon, kNaN);
+  rating_mva_.assign(n_mon, 0.0);
+  emergency_mva_.assign(n_mon, 0.0);
+  for (std::size_t k = 0; k < net.branches.size(); ++k) {
+    const auto& br = net.branches[k];
+    rating_mva_[k] = br.rate_a_mva;
+    emergency_mva_[k] = br.rate_b_mva > 0.0 ? br.rate_b_mva : br.rate_a_mva;
+  }
+  for (std::size_t k = 0; k < net.transformers3w.size(); ++k) {
+    const auto& t = net.transformers3w[k];
+    const double sn[3] = {t.sn_hv_mva, t.sn_mv_mva, t.sn_lv_mva};
+    for (std::size_t w = 0; w < 3; ++w) rating_mva_[net.branches.size() + 3 * k + w] = emergency_mva_[net.branches.size() + 3 * k + w] = sn[w];
+  }
   branch_math_.assign(net.branches.size(), {});
   trafo_math_.assign(net.transformers3w.size(), {});
   gen_math_.assign(net.generators.size(), {});
@@ -438,6 +506,7 @@ ContingencyAnalysis::ContingencyAnalysis(const model::Network& net, ContingencyL
     pf_opt.tol_pu = opt_.tol_pu;
     pf_opt.max_iter = opt_.max_iter;
     pf_opt.klu.two_threads = false;   // the contingencies already run in parallel
+    pf_opt.enforce_q_limits = opt_.enforce_q_limits;
     const auto pf = solver::solve_ac(m, pf_opt);
     report::IslandReport rep;
     rep.n_bus = n;
@@ -450,6 +519,12 @@ ContingencyAnalysis::ContingencyAnalysis(const model::Network& net, ContingencyL
                          fmt::format("the base case did not converge: after {} iterations the largest mismatch is "
                                      "{:.4g} MVA at {}; N-1 needs a solved base case",
                                      pf.iterations, rep.max_mismatch_mva, bus_label(net, rep.worst_bus)));
+    // The units at a limit stay there in every outage: the island as the base case left it.
+    if (opt_.enforce_q_limits) {
+      d->isl.math = solver::freeze_q_limits(d->isl.math, pf);
+      for (std::size_t g = 0; g < m.gens.size(); ++g)
+        if (m.gens[g].q_fixed) base_q_limited_.push_back(d->isl.gen_of[g]);
+    }
     base_.islands.push_back(rep);
     base_.iterations = std::max(base_.iterations, rep.iterations);
     base_.max_mismatch_mva = std::max(base_.max_mismatch_mva, rep.max_mismatch_mva);
@@ -499,15 +574,11 @@ ContingencyAnalysis::ContingencyAnalysis(const model::Network& net, ContingencyL
     d->bus_side_only.assign(nbr, 0);
     for (std::size_t k = 0; k < nbr; ++k) {
       const auto& o = d->isl.branch_of[k];
-      double rating = 0.0;
       if (o.kind == topology::BranchOrigin::Kind::Branch) {
         d->monitor[k] = o.index;
-        rating = net.branches[static_cast<std::size_t>(o.index)].rate_a_mva;
         branch_math_[static_cast<std::size_t>(o.index)] = {island, static_cast<std::int32_t>(k)};
       } else {
         d->monitor[k] = static_cast<std::int32_t>(net.branches.size()) + 3 * o.index + o.winding;
-        const auto& t = net.transformers3w[static_cast<std::size_t>(o.index)];
-        rating = o.winding == 0 ? t.sn_hv_mva : o.winding == 1 ? t.sn_mv_mva : t.sn_lv_mva;
         d->bus_side_only[k] = 1;
         if (o.winding == 0) {
           // A 3-winding outage takes math branches k, k+1, k+2: build_math lists the windings together.
@@ -519,15 +590,19 @@ ContingencyAnalysis::ContingencyAnalysis(const model::Network& net, ContingencyL
           trafo_math_[static_cast<std::size_t>(o.index)] = {island, static_cast<std::int32_t>(k)};
         }
       }
-      d->rating_mva[k] = rating;
-      if (rating > 0.0) {
-        const double r_pu = rating / m.base_mva;
+      const auto mon = static_cast<std::size_t>(d->monitor[k]);
+      const double rating = rating_mva_[mon], emergency = emergency_mva_[mon];
+      d->rating_mva[k] = emergency;
+      const auto& br = m.branches[k];
+      const cplx vf = d->v_base[static_cast<std::size_t>(br.from)], vt = d->v_base[static_cast<std::size_t>(br.to)];
+      double s2 = std::norm(br.yff * vf + br.yft * vt) * std::norm(vf);
+      if (!d->bus_side_only[k]) s2 = std::max(s2, std::norm(br.ytf * vf + br.ytt * vt) * std::norm(vt));
+      const double s_mva = std::sqrt(s2) * m.base_mva;
+      if (rating > 0.0) base_loading_pct_[mon] = 100.0 * s_mva / rating;
+      if (emergency > 0.0) {
+        const double r_pu = emergency / m.base_mva;
         d->inv_rating2[k] = 1.0 / (r_pu * r_pu);
-        const auto& br = m.branches[k];
-        const cplx vf = d->v_base[static_cast<std::size_t>(br.from)], vt = d->v_base[static_cast<std::size_t>(br.to)];
-        double s2 = std::norm(br.yff * vf + br.yft * vt) * std::norm(vf);
-        if (!d->bus_side_only[k]) s2 = std::max(s2, std::norm(br.ytf * vf + br.ytt * vt) * std::norm(vt));
-        base_loading_pct_[static_cast<std::size_t>(d->monitor[k])] = 100.0 * std::sqrt(s2 * d->inv_rating2[k]);
+        base_loading_n1_pct_[mon] = 100.0 * s_mva / emergency;
       }
     }
     d->grid_unit.assign(m.gens.size(), 0);
@@ -554,6 +629,8 @@ ContingencyAnalysis::ContingencyAnalysis(const model::Network& net, ContingencyL
       d->vmin2[i] = band->vmin_pu * band->vmin_pu;
       d->vmax2[i] = band->vmax_pu * band->vmax_pu;
     }
+    for (std::size_t i = 0; i < n; ++i)
+      if (d->kind[i] != BusKind::PQ) d->reg_buses.push_back(static_cast<std::int32_t>(i));
     islands_.push_back(std::move(d));
   }
 
@@ -562,14 +639,7 @@ ContingencyAnalysis::ContingencyAnalysis(const model::Network& net, ContingencyL
   for (std::size_t mon = 0; mon < n_mon; ++mon) {
     const double l = base_loading_pct_[mon];
     if (!(l > lim_normal)) continue;
-    double rating = 0.0;
-    if (mon < net.branches.size()) {
-      rating = net.branches[mon].rate_a_mva;
-    } else {
-      const auto k = (mon - net.branches.size()) / 3, w = (mon - net.branches.size()) % 3;
-      const auto& t = net.transformers3w[k];
-      rating = w == 0 ? t.sn_hv_mva : w == 1 ? t.sn_mv_mva : t.sn_lv_mva;
-    }
+    const double rating = rating_mva_[mon];
     base_overloads_.push_back({-1, static_cast<std::int32_t>(mon), l, l, l * rating / 100.0, rating});
   }
   std::sort(base_overloads_.begin(), base_overloads_.end(),
@@ -604,6 +674,13 @@ std::string ContingencyAnalysis::monitor_label(std::int32_t monitor) const {
 
 double ContingencyAnalysis::base_loading_pct(std::int32_t monitor) const {
   return base_loading_pct_[static_cast<std::size_t>(monitor)];
+}
+double ContingencyAnalysis::base_loading_n1_pct(std::int32_t monitor) const {
+  return base_loading_n1_pct_[static_cast<std::size_t>(monitor)];
+}
+double ContingencyAnalysis::rating_mva(std::int32_t monitor) const { return rating_mva_[static_cast<std::size_t>(monitor)]; }
+double ContingencyAnalysis::emergency_rating_mva(std::int32_t monitor) const {
+  return emergency_mva_[static_cast<std::size_t>(monitor)];
 }
 
 std::string element_label(const model::Network& net, const ElementRef& e) {
@@ -694,8 +771,6 @@ void ContingencyAnalysis::run_contingency(const Contingency& c, std::int32_t ind
   const Island& d = *islands_[static_cast<std::size_t>(ref.island)];
   const auto& m = d.math();
   const double base = m.base_mva;
-  const double lim = limits_.loading_n1_pct / 100.0;
-  const double lim2 = lim * lim;
   const auto n = static_cast<std::size_t>(m.n_bus());
   const auto nbr = m.branches.size();
 
@@ -753,13 +828,7 @@ void ContingencyAnalysis::run_contingency(const Contingency& c, std::int32_t ind
     rec.outcome = Outcome::Solved;
     const std::int32_t skip = e.kind == ElementRef::Kind::Branch ? ref.index : -1;
     const auto& kind = sol.pattern_changed ? solver->kind() : d.kind;
-    check_limits(d, solver->voltage(), skip, nullptr, nullptr, index, lim2, base_loading_pct_, w, rec);
-    reference_units(d, solver->voltage(), kind, solver->gen_out(), skip, nullptr, rec);
-    if (state) {
-      std::vector<std::uint8_t> branch_off(nbr, 0), bus_off(n, 0);
-      if (skip >= 0) branch_off[static_cast<std::size_t>(skip)] = 1;
-      map_state(*net_, d, solver->voltage(), kind, solver->gen_out(), branch_off, bus_off, *state);
-    }
+    finish_solved(d, w, rec, index, solver->voltage(), kind, solver->gen_out().data(), skip, nullptr, nullptr, state);
     return;
   }
 
@@ -872,16 +941,8 @@ void ContingencyAnalysis::run_contingency(const Contingency& c, std::int32_t ind
       return;
     }
     rec.outcome = Outcome::Solved;
-    const std::vector<std::uint8_t>& gen_off = w.gen_off;
-    check_limits(d, solver->voltage(), -1, w.branch_off.data(), w.bus_off.data(), index, lim2, base_loading_pct_, w,
-                 rec);
-    reference_units(d, solver->voltage(), d.kind, gen_off, -1, w.branch_off.data(), rec);
-    if (state) {
-      const std::vector<std::uint8_t> branch_off(w.branch_off.begin(), w.branch_off.begin() + static_cast<std::ptrdiff_t>(nbr));
-      const std::vector<std::uint8_t> bus_off(w.bus_off.begin(), w.bus_off.begin() + static_cast<std::ptrdiff_t>(n));
-      const std::vector<std::uint8_t> goff(w.gen_off.begin(), w.gen_off.begin() + static_cast<std::ptrdiff_t>(m.gens.size()));
-      map_state(*net_, d, solver->voltage(), d.kind, goff, branch_off, bus_off, *state);
-    }
+    finish_solved(d, w, rec, index, solver->voltage(), d.kind, w.gen_off.data(), -1, w.branch_off.data(),
+                  w.bus_off.data(), state);
     return;
   }
 
@@ -917,13 +978,93 @@ void ContingencyAnalysis::run_contingency(const Contingency& c, std::int32_t ind
     v[static_cast<std::size_t>(red.old_bus[j])] = pf.v[j];
     kind[static_cast<std::size_t>(red.old_bus[j])] = pf.kind[j];
   }
-  const std::vector<std::uint8_t> gen_off(w.gen_off.begin(), w.gen_off.begin() + static_cast<std::ptrdiff_t>(m.gens.size()));
-  check_limits(d, v, -1, w.branch_off.data(), w.bus_off.data(), index, lim2, base_loading_pct_, w, rec);
-  reference_units(d, v, kind, gen_off, -1, w.branch_off.data(), rec);
+  finish_solved(d, w, rec, index, v, kind, w.gen_off.data(), -1, w.branch_off.data(), w.bus_off.data(), state);
+}
+
+void ContingencyAnalysis::finish_solved(const Island& d, Worker& w, ContingencyRecord& rec, std::int32_t index,
+                                        const std::vector<cplx>& v, const std::vector<BusKind>& kind,
+                                        const std::uint8_t* gen_off, std::int32_t skip, const std::uint8_t* branch_off,
+                                        const std::uint8_t* bus_off, report::NetworkSolution* state) const {
+  const auto& m = d.math();
+  const auto n = static_cast<std::size_t>(m.n_bus());
+  const auto nbr = m.branches.size(), ng = m.gens.size();
+  const double lim = limits_.loading_n1_pct / 100.0;
+  const double lim2 = lim * lim;
+  // The off elements as whole vectors (not on the hot path: the Q-limit re-solve and solve_one only).
+  auto off_vectors = [&](std::vector<std::uint8_t>& boff, std::vector<std::uint8_t>& uoff, std::vector<std::uint8_t>& goff) {
+    boff.assign(nbr, 0);
+    uoff.assign(n, 0);
+    goff.assign(ng, 0);
+    for (std::size_t k = 0; k < nbr; ++k)
+      boff[k] = static_cast<std::int32_t>(k) == skip || (branch_off && branch_off[k]) ? 1 : 0;
+    for (std::size_t i = 0; i < n; ++i) uoff[i] = bus_off && bus_off[i] ? 1 : 0;
+    for (std::size_t g = 0; g < ng; ++g) goff[g] = gen_off && gen_off[g] ? 1 : 0;
+  };
+  if (opt_.enforce_q_limits && q_limits_broken(d, v, kind, gen_off, skip, branch_off, bus_off)) {
+    // A regulating unit would be beyond its limit: the post-contingency island on its own, solved with
+    // the Q-limit loop from the outage's solution (the base case's units at a limit stay there).
+    std::vector<std::uint8_t> boff, uoff, goff;
+    off_vectors(boff, uoff, goff);
+    const Reduced red = reduce_if(d, [&](std::size_t i) { return uoff[i] == 0; }, boff, goff.data(), v);
+    solver::PfOptions pf_opt;
+    pf_opt.tol_pu = opt_.tol_pu;
+    pf_opt.max_iter = opt_.max_iter;
+    pf_opt.fallbacks = false;
+    pf_opt.enforce_q_limits = true;
+    pf_opt.klu.two_threads = false;
+    solver::PfResult pf;
+    try {
+      pf = solver::solve_ac(red.m, pf_opt);
+    } catch (const SingularMatrix&) {
+      rec.singular = true;
+      pf.converged = false;
+    } catch (const InputError&) {   // e.g. limits at a reference bus of an island with several
+      pf.converged = false;
+    }
+    rec.iterations += pf.iterations;
+    rec.newton_iterations += pf.iterations;
+    if (!pf.converged) {
+      rec.outcome = Outcome::NotConverged;
+      rec.max_mismatch_mva = rec.singular ? kInf : pf.max_mismatch_pu * m.base_mva;
+      if (pf.worst_bus >= 0)
+        rec.worst_mismatch_bus = d.isl.bus_of[static_cast<std::size_t>(red.old_bus[static_cast<std::size_t>(pf.worst_bus)])];
+      return;
+    }
+    rec.max_mismatch_mva = pf.max_mismatch_pu * m.base_mva;
+    std::vector<cplx> vq(n, cplx{});
+    std::vector<BusKind> kq(n, BusKind::PQ);
+    for (std::size_t j = 0; j < red.old_bus.size(); ++j) {
+      vq[static_cast<std::size_t>(red.old_bus[j])] = pf.v[j];
+      kq[static_cast<std::size_t>(red.old_bus[j])] = pf.kind[j];
+    }
+    for (std::size_t j = 0; j < red.old_gen.size(); ++j)
+      if (pf.gen_at_limit[j] && !red.m.gens[j].q_fixed) ++rec.q_limited;
+    check_limits(d, vq, -1, boff.data(), uoff.data(), index, lim2, base_loading_n1_pct_, w, rec);
+    reference_units(d, vq, kq, goff.data(), -1, boff.data(), rec);
+    if (state) {
+      std::vector<double> p(ng), q(ng);
+      std::vector<std::uint8_t> at(ng, 0);
+      for (std::size_t g = 0; g < ng; ++g) {
+        p[g] = m.gens[g].p_pu;
+        q[g] = m.gens[g].q_pu;
+        at[g] = m.gens[g].q_fixed ? 1 : 0;
+      }
+      for (std::size_t j = 0; j < red.old_gen.size(); ++j) {
+        const auto g = static_cast<std::size_t>(red.old_gen[j]);
+        p[g] = pf.gen_p_pu[j];
+        q[g] = pf.gen_q_pu[j];
+        at[g] = pf.gen_at_limit[j];
+      }
+      map_island(*net_, d, vq, p, q, goff, boff, uoff, *state, &at);
+    }
+    return;
+  }
+  check_limits(d, v, skip, branch_off, bus_off, index, lim2, base_loading_n1_pct_, w, rec);
+  reference_units(d, v, kind, gen_off, skip, branch_off, rec);
   if (state) {
-    const std::vector<std::uint8_t> branch_off(w.branch_off.begin(), w.branch_off.begin() + static_cast<std::ptrdiff_t>(nbr));
-    const std::vector<std::uint8_t> bus_off(w.bus_off.begin(), w.bus_off.begin() + static_cast<std::ptrdiff_t>(n));
-    map_state(*net_, d, v, kind, gen_off, branch_off, bus_off, *state);
+    std::vector<std::uint8_t> boff, uoff, goff;
+    off_vectors(boff, uoff, goff);
+    map_state(*net_, d, v, kind, goff, boff, uoff, *state);
   }
 }
 

@@ -18,10 +18,12 @@
 // - Generator outages: the unit's P and Q are no longer injected and the reference unit picks up the P
 //   (plus the change in losses), as a plain power flow does; there is no governor or AGC sharing. A bus
 //   that loses its last voltage-controlling unit becomes PQ (a new pattern for that outage). Reactive
-//   limits are not enforced (as `lsflow solve` without --enforce-q-limits).
+//   limits: ContingencyOptions::enforce_q_limits.
 // - Checks, after a converged outage: loading max(|S_from|, |S_to|) / rate A (a 3-winding transformer
 //   winding: bus-side |S| / its rated MVA) against loading_n1_pct, and bus voltages against the N-1
-//   bands. Each violation says whether it was there in the base case already (pre_existing); a record
+//   bands (emergency ratings: ContingencyLimits). With ContingencyOptions::enforce_q_limits, reactive
+//   limits hold in the base case and after each outage (see there). Each violation says whether it was
+//   there in the base case already (pre_existing, against the same N-1 limit); a record
 //   counts those the outage caused and those it made worse. A contingency that does not converge is
 //   reported as such, never as secure.
 //
@@ -31,6 +33,7 @@
 #include <atomic>
 #include <cmath>
 #include <compare>
+#include <complex>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -60,11 +63,15 @@ struct Contingency {
 
 // What is checked. Monitored elements are numbered: model branches 0..B-1, then 3-winding transformer
 // windings B + 3·k + w (w = 0 HV, 1 MV, 2 LV).
+// Ratings: in normal operation rate A (windings: their rated MVA); after a contingency the emergency
+// rating, rate B where the data gives one (> 0), else rate A — and loading_n1_pct of it (the limits
+// file's emergency percentage; the Vietnamese grid code, Circular 25/2016/TT-BCT, allows no element
+// above 100 % after a single contingency). Rating 0: not checked.
 struct ContingencyLimits {
   std::vector<std::optional<VoltageBand>> band_n1;       // per model bus; nullopt: voltage not checked
   std::vector<std::optional<VoltageBand>> band_normal;   // base case
-  double loading_n1_pct = 100.0;       // % of rate A (windings: of their rated MVA); rating 0: not checked
-  double loading_normal_pct = 100.0;
+  double loading_n1_pct = 100.0;       // % of the emergency rating
+  double loading_normal_pct = 100.0;   // % of rate A
   std::string source;                  // where the limits came from, for the report
   std::size_t buses_without_band = 0;  // energised-or-not model buses no voltage level covers
 };
@@ -79,6 +86,11 @@ struct ContingencyOptions {
   double tol_pu = 1e-8;   // power mismatch, per unit, as the base case
   int max_iter = 10;      // Newton iterations per contingency (cheaper chord steps come first)
   int threads = 0;        // 0: every core TBB sees
+  // Reactive limits (MATPOWER's enforce_q_lims): the base case is solved with the Q-limit loop and its
+  // units at a limit stay there (solver::freeze_q_limits); after an outage, a bus whose regulating units
+  // would need Q beyond their limits gets the Q-limit loop too (a full solve of the post-contingency
+  // island, from the outage's solution). Off: units give any Q (as `lsflow solve` without limits).
+  bool enforce_q_limits = false;
 };
 
 enum class Outcome : std::uint8_t {
@@ -96,6 +108,7 @@ struct ContingencyRecord {
   bool singular = false;          // NotConverged because the Jacobian was singular
   bool pattern_changed = false;   // a bus lost its last voltage-controlling unit (or the island split)
   bool islanding = false;         // the outage cut buses off from the reference (see `islanded`)
+  std::int32_t q_limited = 0;     // units that reached a reactive limit after the outage (Q-limit loop re-solve)
   std::int32_t iterations = 0;    // solver steps (chord and Newton)
   std::int32_t newton_iterations = 0;
   double max_mismatch_mva = 0.0;
@@ -230,7 +243,12 @@ class ContingencyAnalysis {
   // Monitored elements (see ContingencyLimits).
   [[nodiscard]] std::int32_t monitor_count() const;
   [[nodiscard]] std::string monitor_label(std::int32_t monitor) const;
-  [[nodiscard]] double base_loading_pct(std::int32_t monitor) const;
+  [[nodiscard]] double base_loading_pct(std::int32_t monitor) const;     // % of rate A
+  [[nodiscard]] double base_loading_n1_pct(std::int32_t monitor) const;  // % of the emergency rating
+  [[nodiscard]] double rating_mva(std::int32_t monitor) const;           // rate A (0: unrated)
+  [[nodiscard]] double emergency_rating_mva(std::int32_t monitor) const; // see ContingencyLimits
+  // Units held at a reactive limit in the base case (enforce_q_limits), model generator indices.
+  [[nodiscard]] const std::vector<GenIdx>& base_q_limited() const { return base_q_limited_; }
   [[nodiscard]] double setup_ms() const { return setup_ms_; }
 
   struct Island;
@@ -239,6 +257,12 @@ class ContingencyAnalysis {
  private:
   void run_contingency(const Contingency& c, std::int32_t index, Worker& w, ContingencyRecord& rec,
                        report::NetworkSolution* state) const;
+  // A converged outage's checks (and, with reactive limits, the Q-limit re-solve when a unit would be
+  // beyond its limit); `state` as in solve_one.
+  void finish_solved(const Island& d, Worker& w, ContingencyRecord& rec, std::int32_t index,
+                     const std::vector<std::complex<double>>& v, const std::vector<solver::BusKind>& kind,
+                     const std::uint8_t* gen_off, std::int32_t skip, const std::uint8_t* branch_off,
+                     const std::uint8_t* bus_off, report::NetworkSolution* state) const;
   Worker& worker(std::size_t slot);
 
   const model::Network* net_;
@@ -255,6 +279,9 @@ class ContingencyAnalysis {
   std::vector<Overload> base_overloads_;
   std::vector<VoltageViolation> base_voltage_;
   std::vector<double> base_loading_pct_;   // per monitored element (NaN: no rating or not energised)
+  std::vector<double> base_loading_n1_pct_;  // the same against the emergency rating
+  std::vector<double> rating_mva_, emergency_mva_;   // per monitored element
+  std::vector<GenIdx> base_q_limited_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<Worker> probe_;          // for solve_one
   struct Pool;                             // the TBB arena, kept across runs with the same thread count
