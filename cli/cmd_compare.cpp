@@ -1,4 +1,4 @@
-// lsflow compare A B [C…] [--out DIR] [--format text|json] [--top N] [--flat-start] [--enforce-q-limits]
+// lsflow compare A B [C…] [--out DIR] [--format text|json] [--top N] [solver options]
 //
 // Each of A, B, … is a scenario file (solved here) or a folder written by `lsflow run --out` (its
 // report.json is read). A is the base. Exit status: 0 compared, 2 bad input or options, 3 a case did not
@@ -9,7 +9,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "args.hpp"
+#include <memory>
 #include "commands.hpp"
 #include "common/errors.hpp"
 #include "report/case_comparison.hpp"
@@ -26,27 +26,33 @@ const std::vector<std::string>& comparison_files() {
 }
 }  // namespace
 
-int cmd_compare(const std::vector<std::string>& argv) {
-  const Args args(argv, {"--flat-start", "--enforce-q-limits", "--show-unchanged"}, {"--out", "--format", "--top"});
-  if (args.positional().size() < 2)
-    throw UsageError("compare needs two or more cases (scenario files or folders written by run --out): "
-                     "lsflow compare A.yaml B.yaml [C.yaml ...] [options]");
-  const std::string format = output_format(args);
+namespace {
+
+struct CompareArgs {
+  std::vector<std::string> cases;
+  SolverFlags solver;
+  OutputFlags output;
+  bool show_unchanged = false;
+};
+
+int run_compare(const CompareArgs& a) {
+  if (a.cases.size() < 2)
+    throw UsageError("compare needs two or more cases (scenario files or folders written by run --out)");
   report::CompareTextOptions text;
-  text.top_n = static_cast<std::size_t>(args.integer("--top", 15, 0, 1000000));
-  text.show_unchanged = args.flag("--show-unchanged");
-  const report::SolveOptions opt = solve_options(args);
+  text.top_n = a.output.top;
+  text.show_unchanged = a.show_unchanged;
+  const report::SolveOptions opt = study_solve_options(a.solver);
 
   std::vector<report::StudyReport> cases;
   bool all_converged = true;
-  for (const auto& path : args.positional()) {
+  for (const auto& path : a.cases) {
     std::error_code ec;
     if (std::filesystem::is_directory(path, ec)) {
       report::StudyReport r = report::read_study_report(path);
       r.scenario_file = path;
       cases.push_back(std::move(r));
     } else {
-      cases.push_back(study_scenario(path, opt));
+      cases.push_back(study_scenario(load_scenario_case(path), opt));
     }
     const auto& r = cases.back();
     if (!r.converged()) {
@@ -55,24 +61,39 @@ int cmd_compare(const std::vector<std::string>& argv) {
       std::fputs(report::convergence_failure_text(r).c_str(), stderr);
     }
   }
-  const auto out = args.value("--out");
   if (!all_converged) {
-    if (out) remove_stale_results(*out, comparison_files());
+    remove_stale_results(a.output.out, comparison_files());
     std::fprintf(stderr, "no comparison made, no result files written\n");
     return kNotConverged;
   }
 
   const report::CaseComparison c = report::compare_cases(cases);
-  if (format == "json")
+  if (a.output.format == "json")
     std::fputs((report::case_comparison_json(c).dump(2) + "\n").c_str(), stdout);
   else
     std::fputs(report::case_comparison_text(c, text).c_str(), stdout);
-  if (out) {
-    report::write_case_comparison(*out, c);
-    std::fprintf(format == "json" ? stderr : stdout, "%s\n",
-                 fmt::format("results written to {} ({})", *out, fmt::join(comparison_files(), ", ")).c_str());
+  if (!a.output.out.empty()) {
+    report::write_case_comparison(a.output.out, c);
+    std::fprintf(a.output.format == "json" ? stderr : stdout, "%s\n",
+                 fmt::format("results written to {} ({})", a.output.out, fmt::join(comparison_files(), ", ")).c_str());
   }
   return kOk;
+}
+
+}  // namespace
+
+void add_compare(CLI::App& app, int& rc) {
+  auto a = std::make_shared<CompareArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "compare",
+      "Compare cases side by side, matched by element name, the first the base: loading changes, violations "
+      "that appear, clear or worsen, generation, exchange, losses. Each case is a scenario (solved here as "
+      "`run` solves it) or a folder written by `lsflow run --out`.");
+  cmd->add_option("CASES", a->cases, "two or more scenario files or run --out folders")->required()->expected(2, -1);
+  add_output_flags(cmd, a->output, 15, "write summary.csv, changes.csv, loadings.csv, voltages.csv, comparison.json here");
+  cmd->add_flag("--show-unchanged", a->show_unchanged, "also list elements whose loading did not change");
+  add_solver_flags(cmd, a->solver);
+  cmd->callback([a, &rc] { rc = run_compare(*a); });
 }
 
 }  // namespace lsflow::cli

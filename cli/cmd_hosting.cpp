@@ -17,7 +17,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "args.hpp"
+#include <memory>
+#include <optional>
 #include "commands.hpp"
 #include "common/errors.hpp"
 #include "io/atomic_file.hpp"
@@ -220,91 +221,99 @@ std::string study_text(const std::string& name, const std::string& file, int yea
   return s;
 }
 
-}  // namespace
+struct HostingArgs {
+  std::string path, buses;
+  SolverFlags solver;
+  OutputFlags output;
+  double max_mw = 1000.0, step_mw = 5.0, voltage_min_kv = 0.0;
+  std::optional<double> vg_pu;
+  bool no_n1 = false, no_progress = false;
+  int threads = 0;
+};
 
-int cmd_hosting(const std::vector<std::string>& argv) {
-  const Args args(argv, {"--no-n1", "--no-progress"},
-                  {"--buses", "--max-mw", "--step-mw", "--vg", "--voltage-min-kv", "--out", "--format",
-                   "--threads", "--tol", "--max-iter"});
-  if (args.positional().size() != 1)
-    throw UsageError(
-        "hosting needs exactly one scenario (or MATPOWER case): lsflow hosting SCENARIO [options]");
-  const std::string format = output_format(args);
+int run_hosting(const HostingArgs& a) {
   study::HostingOptions opt;
-  opt.max_mw = args.number("--max-mw", 1000.0, 1.0, 1e6);
-  opt.step_mw = args.number("--step-mw", 5.0, 0.01, 1e5);
+  opt.max_mw = a.max_mw;
+  opt.step_mw = a.step_mw;
   if (opt.step_mw >= opt.max_mw) throw UsageError("option --step-mw must be below --max-mw");
-  opt.n1 = !args.flag("--no-n1");
-  if (args.value("--vg")) opt.vg_pu = args.number("--vg", 1.0, 0.8, 1.2);
-  opt.threads = args.integer("--threads", 0, 0, 1024);
-  opt.voltage_min_kv = args.number("--voltage-min-kv", 0.0, 0.0, 1000.0);
-  opt.tol_pu = args.number("--tol", 1e-8, 1e-14, 1.0);
-  opt.max_iter = args.integer("--max-iter", 10, 1, 1000);
+  opt.n1 = !a.no_n1;
+  opt.vg_pu = a.vg_pu;
+  opt.threads = a.threads;
+  opt.voltage_min_kv = a.voltage_min_kv;
+  opt.tol_pu = a.solver.tol_pu;
+  opt.max_iter = a.solver.max_iter;
+  opt.enforce_q_limits = !a.solver.no_q_limits;
 
-  const std::string path = args.positional()[0];
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) throw InputError(SourceLoc{path, 0}, "file not found");
-  model::Network net;
-  study::ContingencyLimits limits;
-  std::string name, limits_text;
-  int year = 0;
-  if (std::filesystem::path(path).extension() == ".m") {
-    net = io::read_network(path);
-    name = std::filesystem::path(path).stem().string();
-    limits = study::default_contingency_limits(net);
-    limits_text = limits.source;
-  } else {
-    const study::Scenario sc = study::read_scenario(path);
-    study::ApplySummary summary;
-    net = study::build_network(sc, summary);
-    for (const auto& w : summary.warnings)
-      std::fprintf(stderr, "%s\n", fmt::format("warning: {}: {}", path, w).c_str());
-    limits = study::contingency_limits(net, study::scenario_limits(sc));
-    limits_text = fmt::format("{}; loading limit {} % normal, {} % N-1", limits.source,
-                              limits.loading_normal_pct, limits.loading_n1_pct);
-    name = sc.name;
-    year = sc.study_year.value_or(0);
-  }
-  const std::vector<BusIdx> buses =
-      args.value("--buses") ? parse_buses(net, *args.value("--buses")) : study::hosting_candidates(net);
+  const StudyCase c = load_study_case(a.path);
+  const model::Network& net = c.net;
+  const std::vector<BusIdx> buses = !a.buses.empty() ? parse_buses(net, a.buses) : study::hosting_candidates(net);
   if (buses.empty())
-    throw InputError(SourceLoc{path, 0},
-                     "no candidate bus: no energised 110/220 kV bus other than the reference");
+    throw InputError(SourceLoc{a.path, 0}, "no candidate bus: no energised 110/220 kV bus other than the reference");
 
   study::InterruptFlag stop;
   study::HostingStudy st;
   {
-    study::Progress progress("hosting", buses.size(), "buses", stderr, !args.flag("--no-progress"));
-    st = study::hosting_capacity(net, limits, buses, opt, &study::InterruptFlag::flag(), &progress);
+    study::Progress progress("hosting", buses.size(), "buses", stderr, !a.no_progress);
+    st = study::hosting_capacity(net, c.contingency_limits, buses, opt, &study::InterruptFlag::flag(), &progress);
     progress.finish(st.interrupted ? "interrupted" : "");
   }
-  const auto out = args.value("--out");
+  const std::string& out = a.output.out;
   if (st.interrupted) {
     std::fprintf(stderr, "interrupted: no result files written\n");
-    if (out) remove_stale_results(*out, hosting_files());
+    remove_stale_results(out, hosting_files());
     return kInterrupted;
   }
-  if (format == "json")
-    std::fputs((study_json(name, path, st).dump(2) + "\n").c_str(), stdout);
+  if (a.output.format == "json")
+    std::fputs((study_json(c.name, a.path, st).dump(2) + "\n").c_str(), stdout);
   else
-    std::fputs(study_text(name, path, year, limits_text, st).c_str(), stdout);
+    std::fputs(study_text(c.name, a.path, c.study_year, c.limits_text, st).c_str(), stdout);
   std::fflush(stdout);
   std::size_t evaluated = 0;
   for (const auto& r : st.buses) evaluated += r.evaluated;
   if (evaluated == 0) {
     std::fprintf(stderr, "no bus could be evaluated: no result files written\n");
-    if (out) remove_stale_results(*out, hosting_files());
+    remove_stale_results(out, hosting_files());
     return kNotConverged;
   }
-  if (out) {
-    io::ensure_directory(*out);
-    const std::filesystem::path dir(*out);
+  if (!out.empty()) {
+    io::ensure_directory(out);
+    const std::filesystem::path dir(out);
     io::write_file_atomic((dir / "hosting.csv").string(), study_csv(st));
-    io::write_file_atomic((dir / "hosting.json").string(), study_json(name, path, st).dump(2) + "\n");
-    std::fprintf(format == "json" ? stderr : stdout, "%s\n",
-                 fmt::format("results written to {} ({})", *out, fmt::join(hosting_files(), ", ")).c_str());
+    io::write_file_atomic((dir / "hosting.json").string(), study_json(c.name, a.path, st).dump(2) + "\n");
+    std::fprintf(a.output.format == "json" ? stderr : stdout, "%s\n",
+                 fmt::format("results written to {} ({})", out, fmt::join(hosting_files(), ", ")).c_str());
   }
   return kOk;
+}
+
+}  // namespace
+
+void add_hosting(CLI::App& app, int& rc) {
+  auto a = std::make_shared<HostingArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "hosting",
+      "The largest wind MW each 110/220 kV bus takes before the first new overload or voltage violation (one "
+      "not there with 0 MW added), in normal operation and under N-1, with the binding element; bisection to "
+      "--step-mw. The base case of every trial is solved as `run` solves it (taps settled, reactive limits).");
+  cmd->add_option("SCENARIO", a->path, "scenario (.yaml), network file (.yaml) or MATPOWER case (.m)")->required();
+  cmd->add_option("--buses", a->buses, "candidate buses by name or number, comma-separated (default: every "
+                                       "energised 110/220 kV bus but the reference)")
+      ->type_name("LIST");
+  cmd->add_option("--max-mw", a->max_mw, "upper end of the search, MW")->capture_default_str()->check(CLI::Range(1.0, 1e6))->type_name("MW");
+  cmd->add_option("--step-mw", a->step_mw, "bisection tolerance, MW")->capture_default_str()->check(CLI::Range(0.01, 1e5))->type_name("MW");
+  cmd->add_flag("--no-n1", a->no_n1, "normal operation only");
+  cmd->add_option("--vg", a->vg_pu, "the added unit holds this voltage, pu (PV, no Q limits); default unity power factor")
+      ->check(CLI::Range(0.8, 1.2))
+      ->type_name("PU");
+  cmd->add_option("--voltage-min-kv", a->voltage_min_kv, "check voltages at buses of this base kV and above only, kV")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1000.0))
+      ->type_name("KV");
+  add_output_flags(cmd, a->output, 15, "write hosting.csv, hosting.json here");
+  add_threads(cmd, a->threads, 0, "candidate buses studied in parallel");
+  add_no_progress(cmd, a->no_progress);
+  add_solver_flags(cmd, a->solver, false, true);
+  cmd->callback([a, &rc] { rc = run_hosting(*a); });
 }
 
 }  // namespace lsflow::cli

@@ -1,6 +1,8 @@
 // lsflow n1 INPUT [--out DIR] [--format text|json] [--threads N] [--top N] [--elements LIST]
-//                 [--contingencies NAMES] [--tol PU] [--max-iter N] [--no-progress]
+//                 [--contingencies NAMES] [--tol PU] [--max-iter N] [--no-q-limits] [--no-progress]
 //
+// The base case is every study's (report::solve_network with the automatic tap changers and reactive
+// limits, as `lsflow run` solves it); the taps stay where it left them through the outages.
 // N-1 contingency analysis (core/study/contingency.hpp: method and assumptions). INPUT is a scenario
 // (.yaml: its network, dispatch and limits file) or a bare network (MATPOWER .m, or an lsflow network
 // .yaml — one with a `buses:` list), then checked against built-in limits (0.90–1.10 pu, 100 % of
@@ -8,8 +10,10 @@
 // contingency and nothing is written (a second Ctrl-C ends the process at once).
 //
 // Which contingencies: --contingencies NAMES (element names, comma-separated) or --elements LIST (every
-// in-service element of those kinds); else the scenario's `contingencies:` key (scenario.hpp), when it has
-// one; else every in-service line, transformer and generator. The command line overrides the file.
+// credible in-service element of those kinds); else the scenario's `contingencies:` key (scenario.hpp),
+// when it has one; else every credible in-service line, transformer and generator (credible: not inside
+// the external-grid equivalent, ContingencyAnalysis::credible_contingencies). The command line overrides
+// the file.
 //
 // Exit status: 0 the analysis ran (even when contingencies violate limits or do not converge: the
 // output says so), 2 bad input or options, 3 the base case does not converge, 130 interrupted.
@@ -24,12 +28,11 @@
 #include <thread>
 
 #include <fmt/format.h>
-#include <yaml-cpp/yaml.h>
 
-#include "args.hpp"
 #include "commands.hpp"
 #include "common/errors.hpp"
-#include "io/read_network.hpp"
+#include "report/network_solution.hpp"
+#include "report/tap_control.hpp"
 #include "study/apply_scenario.hpp"
 #include "study/contingency.hpp"
 #include "study/limits.hpp"
@@ -41,110 +44,76 @@ namespace lsflow::cli {
 
 namespace {
 
-// A .yaml file is a network file when it lists buses; otherwise a scenario (which may name its network
-// only through the file it `extends`).
-bool is_scenario(const std::string& path) {
-  const auto ext = std::filesystem::path(path).extension().string();
-  if (ext != ".yaml" && ext != ".yml") return false;
-  try {
-    const YAML::Node root = YAML::LoadFile(path);
-    return !(root.IsMap() && root["buses"]);
-  } catch (const YAML::Exception&) {
-    return true;   // let the scenario reader report the syntax error with its line
-  }
-}
+struct N1Args {
+  std::string path;
+  SolverFlags solver;
+  OutputFlags output;
+  int threads = 0;
+  bool no_progress = false;
+  std::string elements, contingencies;
+};
 
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    const auto comma = text.find(',', start);
-    std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    const auto b = item.find_first_not_of(' '), e = item.find_last_not_of(' ');
-    if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return out;
-}
-
-}  // namespace
-
-int cmd_n1(const std::vector<std::string>& argv) {
-  const Args args(argv, {"--no-progress"},
-                  {"--out", "--format", "--threads", "--top", "--elements", "--contingencies", "--tol", "--max-iter"});
-  if (args.positional().size() != 1)
-    throw UsageError("n1 needs exactly one scenario or case file: lsflow n1 INPUT [options]");
-  const std::string format = output_format(args);
-  const auto top_n = static_cast<std::size_t>(args.integer("--top", 20, 0, 1000000));
-  study::ContingencyOptions opt;
-  opt.threads = args.integer("--threads", 0, 0, 1024);
-  opt.tol_pu = args.number("--tol", 1e-8, 1e-14, 1.0);
-  opt.max_iter = args.integer("--max-iter", 10, 1, 1000);
+int run_n1(const N1Args& a) {
   study::ElementKinds kinds;   // from --elements
-  if (auto e = args.value("--elements")) {
-    for (const auto& item : split_list(*e))
+  if (!a.elements.empty()) {
+    for (const auto& item : split_list(a.elements))
       if (!study::add_element_kind(item, kinds))
         throw UsageError(fmt::format("option --elements: '{}' is not branches, transformers3w, generators or all", item));
     if (!kinds.any()) throw UsageError("option --elements: no kind given");
   }
-  if (args.value("--elements") && args.value("--contingencies"))
+  if (!a.elements.empty() && !a.contingencies.empty())
     throw UsageError("--elements and --contingencies do not go together");
+  study::ContingencyOptions opt;
+  opt.threads = a.threads;
+  opt.tol_pu = a.solver.tol_pu;
+  opt.max_iter = a.solver.max_iter;
+  opt.enforce_q_limits = !a.solver.no_q_limits;
 
-  const std::string path = args.positional()[0];
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) throw InputError(SourceLoc{path, 0}, "file not found");
   study::InterruptFlag stop;   // from here on, Ctrl-C stops the analysis instead of the process
-  model::Network net;
-  study::ContingencyLimits limits;
-  std::optional<study::Scenario> scenario;
-  if (is_scenario(path)) {
-    const study::Scenario& sc = scenario.emplace(study::read_scenario(path));
-    study::ApplySummary summary;
-    net = study::build_network(sc, summary);
-    for (const auto& w : summary.warnings) std::fprintf(stderr, "%s\n", fmt::format("warning: {}: {}", path, w).c_str());
-    if (sc.limits.file.is_set()) {
-      limits = study::contingency_limits(net, study::scenario_limits(sc));
-    } else {
-      limits = study::default_contingency_limits(net);
-      limits.source += " — the scenario names no limits file";
-    }
-    if (!sc.name.empty()) net.name = sc.name;
-  } else {
-    net = io::read_network(path);
-    limits = study::default_contingency_limits(net);
-  }
-  if (net.name.empty()) net.name = std::filesystem::path(path).stem().string();
+  StudyCase c = load_study_case(a.path);
+  const std::string& out = a.output.out;
 
-  const auto out = args.value("--out");
+  // The base case as every study solves it (report::solve_network: automatic taps settle, reactive limits),
+  // then held: the outages are solved with the taps where the base case left them.
+  const report::SolveOptions so = study_solve_options(a.solver);
+  const report::NetworkSolution base = report::solve_network(c.net, so);
+  if (!base.converged) {
+    for (const auto& isl : base.islands)
+      if (!isl.converged) std::fprintf(stderr, "%s", report::describe_attempts(c.net, isl).c_str());
+    std::fprintf(stderr, "error: the base case did not converge; N-1 needs a solved base case\nno result files written\n");
+    remove_stale_results(out, study::n1_output_files());
+    return kNotConverged;
+  }
+  report::apply_tap_positions(c.net, base);
   std::unique_ptr<study::ContingencyAnalysis> ca_ptr;
   try {
-    ca_ptr = std::make_unique<study::ContingencyAnalysis>(net, limits, opt);   // solves the base case
+    ca_ptr = std::make_unique<study::ContingencyAnalysis>(c.net, c.contingency_limits, opt);   // solves the base case
   } catch (const NotConverged& e) {
     std::fprintf(stderr, "error: %s\nno result files written\n", e.what());
-    if (out) remove_stale_results(*out, study::n1_output_files());
+    remove_stale_results(out, study::n1_output_files());
     return kNotConverged;
   }
   study::ContingencyAnalysis& ca = *ca_ptr;
+  ca.set_note(base_case_text(so, &base) + "; the outages are solved with the taps held where the base case left them");
   std::vector<study::Contingency> list;
-  if (auto names = args.value("--contingencies")) {
-    for (const auto& name : split_list(*names)) list.push_back(ca.find_contingency(name));
+  if (!a.contingencies.empty()) {
+    for (const auto& name : split_list(a.contingencies)) list.push_back(ca.find_contingency(name));
     if (list.empty()) throw UsageError("option --contingencies: no name given");
-  } else if (args.value("--elements")) {
-    list = ca.all_contingencies(kinds.branches, kinds.trafos3w, kinds.generators);
-  } else if (scenario) {
-    list = study::scenario_contingencies(*scenario, ca);
-    if (scenario->contingencies.is_set())
+  } else if (!a.elements.empty()) {
+    list = ca.credible_contingencies(kinds.branches, kinds.trafos3w, kinds.generators);
+  } else if (c.scenario) {
+    list = study::scenario_contingencies(*c.scenario, ca);
+    if (c.scenario->contingencies.is_set())
       std::fprintf(stderr, "%s\n",
                    fmt::format("contingencies: {} from the scenario ({}; --contingencies or --elements override it)",
-                               list.size(), scenario->contingencies.loc.str())
+                               list.size(), c.scenario->contingencies.loc.str())
                        .c_str());
   } else {
-    list = ca.all_contingencies();
+    list = ca.credible_contingencies();
   }
   if (stop.raised()) {
     std::fprintf(stderr, "interrupted: no result files written\n");
-    if (out) remove_stale_results(*out, study::n1_output_files());
+    remove_stale_results(out, study::n1_output_files());
     return kInterrupted;
   }
 
@@ -152,7 +121,7 @@ int cmd_n1(const std::vector<std::string>& argv) {
   std::atomic<std::size_t> done{0};
   study::ContingencyResults res;
   {
-    study::Progress progress("n1", list.size(), "contingencies", stderr, !args.flag("--no-progress"));
+    study::Progress progress("n1", list.size(), "contingencies", stderr, !a.no_progress);
     std::mutex m;
     std::condition_variable cv;
     bool finished = false;
@@ -161,42 +130,67 @@ int cmd_n1(const std::vector<std::string>& argv) {
       while (!cv.wait_for(lock, std::chrono::milliseconds(100), [&] { return finished; }))
         progress.update(done.load(std::memory_order_relaxed));
     });
-    try {
-      res = ca.run(list, study::RunControl{&study::InterruptFlag::flag(), &done});
-    } catch (...) {
+    auto stop_drawer = [&] {
       {
         std::lock_guard lock(m);
         finished = true;
       }
       cv.notify_all();
       drawer.join();
+    };
+    try {
+      res = ca.run(list, study::RunControl{&study::InterruptFlag::flag(), &done});
+    } catch (...) {
+      stop_drawer();
       throw;
     }
-    {
-      std::lock_guard lock(m);
-      finished = true;
-    }
-    cv.notify_all();
-    drawer.join();
+    stop_drawer();
     progress.update(done.load());
     progress.finish(res.interrupted ? "interrupted" : "");
   }
   if (res.interrupted) {
     std::fprintf(stderr, "interrupted: no result files written\n");
-    if (out) remove_stale_results(*out, study::n1_output_files());
+    remove_stale_results(out, study::n1_output_files());
     return kInterrupted;
   }
-  if (format == "json")
-    std::fputs((study::n1_json(ca, res, top_n).dump(2) + "\n").c_str(), stdout);
+  if (a.output.format == "json")
+    std::fputs((study::n1_json(ca, res, a.output.top).dump(2) + "\n").c_str(), stdout);
   else
-    std::fputs(study::n1_text(ca, res, top_n).c_str(), stdout);
+    std::fputs(study::n1_text(ca, res, a.output.top).c_str(), stdout);
   std::fflush(stdout);
-  if (out) {
-    study::write_n1_outputs(*out, ca, res, top_n);
-    std::fprintf(format == "json" ? stderr : stdout, "%s\n",
-                 fmt::format("results written to {} ({})", *out, fmt::join(study::n1_output_files(), ", ")).c_str());
+  if (!out.empty()) {
+    study::write_n1_outputs(out, ca, res, a.output.top);
+    std::fprintf(a.output.format == "json" ? stderr : stdout, "%s\n",
+                 fmt::format("results written to {} ({})", out, fmt::join(study::n1_output_files(), ", ")).c_str());
   }
   return kOk;
+}
+
+}  // namespace
+
+void add_n1(CLI::App& app, int& rc) {
+  auto a = std::make_shared<N1Args>();
+  CLI::App* cmd = app.add_subcommand(
+      "n1",
+      "N-1: every credible in-service line, transformer and generator out in turn (not the external-grid "
+      "equivalent), or the named ones; overloads against the emergency rating and voltages against the N-1 "
+      "bands (a scenario's limits, else 0.90-1.10 pu / 100 %), ranked; outages that split the grid reported as "
+      "islanding. The base case is solved as `run` solves it (taps settled, reactive limits) and the taps are "
+      "held there. Which contingencies: --contingencies or --elements, else the scenario's `contingencies:` "
+      "key, else every credible element.");
+  cmd->add_option("INPUT", a->path, "scenario (.yaml), network file (.yaml) or MATPOWER case (.m)")->required();
+  add_output_flags(cmd, a->output, 20,
+                   "write contingencies.csv, overloads.csv, voltage_violations.csv, islanding.csv, element_worst.csv, "
+                   "bus_worst.csv, summary.json here");
+  cmd->add_option("--contingencies", a->contingencies, "element names, comma-separated (any element, grid included)")
+      ->type_name("NAMES");
+  cmd->add_option("--elements", a->elements, "every credible in-service element of these kinds: branches, "
+                                             "transformers3w, generators, all")
+      ->type_name("LIST");
+  add_threads(cmd, a->threads, 0, "contingencies solved in parallel");
+  add_no_progress(cmd, a->no_progress);
+  add_solver_flags(cmd, a->solver, false, true);
+  cmd->callback([a, &rc] { rc = run_n1(*a); });
 }
 
 }  // namespace lsflow::cli

@@ -1,98 +1,83 @@
-// lsflow run SCENARIO [--out DIR] [--format text|json] [--top N] [--flat-start] [--enforce-q-limits]
+// lsflow run SCENARIO [--out DIR] [--format text|json] [--top N] [--wide] [solver options]
 //
 // Exit status: 0 the case converged (even with violations: the VERDICT line tells), 2 bad input or
 // options, 3 the power flow did not converge (then nothing is written, and a result an earlier run left
-// in DIR is removed, so that no file there looks like this case's result).
+// in DIR is removed, so that no file there looks like this case's result), 4 a file could not be written.
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "args.hpp"
 #include "commands.hpp"
 #include "common/errors.hpp"
 #include "report/network_solution.hpp"
 #include "report/study_report.hpp"
-#include "study/apply_scenario.hpp"
-#include "study/limits.hpp"
-#include "study/scenario.hpp"
 
 namespace lsflow::cli {
 
-report::StudyReport study_scenario(const std::string& path, const report::SolveOptions& opt) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) throw InputError(SourceLoc{path, 0}, "scenario file not found");
-  const study::Scenario scenario = study::read_scenario(path);
-  study::ApplySummary summary;
-  const model::Network net = study::build_network(scenario, summary);
-  const study::Limits limits = study::scenario_limits(scenario);
-  for (const auto& w : summary.warnings) std::fprintf(stderr, "%s\n", fmt::format("warning: {}: {}", path, w).c_str());
-  const report::NetworkSolution sol = report::solve_network(net, opt);
-  report::StudyReport r = report::build_study_report(net, sol, limits, scenario.name);
-  r.scenario_file = path;
-  r.description = scenario.description;
-  r.study_year = scenario.study_year.value_or(0);
+report::StudyReport study_scenario(const StudyCase& c, const report::SolveOptions& opt) {
+  const report::NetworkSolution sol = report::solve_network(c.net, opt);
+  report::StudyReport r = report::build_study_report(c.net, sol, *c.limits, c.name);
+  r.scenario_file = c.path;
+  r.description = c.description;
+  r.study_year = c.study_year;
+  r.base_case = base_case_text(opt, sol.converged ? &sol : nullptr);
   return r;
 }
 
-report::SolveOptions solve_options(const Args& args) {
-  report::SolveOptions opt;
-  opt.pf.flat_start = args.flag("--flat-start");
-  opt.pf.enforce_q_limits = args.flag("--enforce-q-limits");
-  opt.diagnose_load_scale = true;   // on failure only: how far the load is from solvable
-  opt.tap_control = true;           // automatic OLTCs of the network file act (report/tap_control.hpp)
-  return opt;
-}
+namespace {
 
-std::string output_format(const Args& args) {
-  const std::string format = args.value("--format").value_or("text");
-  if (format != "text" && format != "json")
-    throw UsageError(fmt::format("option --format: '{}' is not text or json", format));
-  return format;
-}
+struct RunArgs {
+  std::string path;
+  SolverFlags solver;
+  OutputFlags output;
+};
 
-// Removes the files a run (or compare) writes from `dir`; says so when it removed any.
-void remove_stale_results(const std::string& dir, const std::vector<std::string>& files) {
-  std::error_code ec;
-  if (!std::filesystem::is_directory(dir, ec)) return;
-  std::string removed;
-  for (const auto& f : files)
-    if (std::filesystem::remove(std::filesystem::path(dir) / f, ec)) removed += " " + f;
-  if (!removed.empty())
-    std::fprintf(stderr, "%s\n",
-                 fmt::format("removed the results of an earlier run from {}:{}", dir, removed).c_str());
-}
-
-int cmd_run(const std::vector<std::string>& argv) {
-  const Args args(argv, {"--flat-start", "--enforce-q-limits"}, {"--out", "--format", "--top"});
-  if (args.positional().size() != 1)
-    throw UsageError("run needs exactly one scenario file: lsflow run SCENARIO.yaml [options]");
-  const std::string format = output_format(args);
+int run_run(const RunArgs& a) {
+  const StudyCase c = load_scenario_case(a.path);
   report::TextOptions text;
-  text.top_n = static_cast<std::size_t>(args.integer("--top", 15, 0, 1000000));
+  text.top_n = a.output.top;
+  text.wide = a.output.wide;
+  const report::StudyReport r = study_scenario(c, study_solve_options(a.solver));
 
-  const report::StudyReport r = study_scenario(args.positional()[0], solve_options(args));
-
-  if (format == "json")
+  if (a.output.format == "json")
     std::fputs((report::study_report_json(r).dump(2) + "\n").c_str(), stdout);
   else
     std::fputs(report::study_report_text(r, text).c_str(), stdout);
 
   std::fflush(stdout);   // the report before the diagnosis, also when both go to one pipe
-  const auto out = args.value("--out");
   if (!r.converged()) {
     std::fputs(report::convergence_failure_text(r).c_str(), stderr);
-    if (out) remove_stale_results(*out, report::study_report_files());
+    remove_stale_results(a.output.out, report::study_report_files());
     std::fprintf(stderr, "no result files written\n");
     return kNotConverged;
   }
-  if (out) {
-    report::write_study_report(*out, r);
-    std::fprintf(format == "json" ? stderr : stdout, "%s\n",
-                 fmt::format("results written to {} ({})", *out, fmt::join(report::study_report_files(), ", ")).c_str());
+  if (!a.output.out.empty()) {
+    report::write_study_report(a.output.out, r);
+    std::fprintf(a.output.format == "json" ? stderr : stdout, "%s\n",
+                 fmt::format("results written to {} ({})", a.output.out, fmt::join(report::study_report_files(), ", "))
+                     .c_str());
   }
   return kOk;
+}
+
+}  // namespace
+
+void add_run(CLI::App& app, int& rc) {
+  auto a = std::make_shared<RunArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "run",
+      "Solve a study scenario (automatic tap changers settled, reactive limits enforced) and report generation "
+      "by kind, import/export over the tie, losses, every generator and load, the most loaded lines and "
+      "transformers, reverse flow through transformers, buses outside their band, and a VERDICT line (exit 0 "
+      "even with violations).");
+  cmd->add_option("SCENARIO", a->path, "scenario file (.yaml) naming its network and limits")->required();
+  add_output_flags(cmd, a->output, 15, "write buses.csv, branches.csv, generators.csv, loads.csv, violations.csv, "
+                                       "report.json here");
+  add_solver_flags(cmd, a->solver);
+  cmd->callback([a, &rc] { rc = run_run(*a); });
 }
 
 }  // namespace lsflow::cli

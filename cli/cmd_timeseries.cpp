@@ -19,7 +19,8 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "args.hpp"
+#include <algorithm>
+#include <memory>
 #include "commands.hpp"
 #include "common/errors.hpp"
 #include "io/atomic_file.hpp"
@@ -47,36 +48,18 @@ const std::vector<std::string>& timeseries_files() {
   return files;
 }
 
-// The study case: a scenario (network + limits) or a bare MATPOWER case.
-struct Case {
-  std::string name, description, file, limits_text;
+// The study case with the notes a time series adds.
+struct Case : StudyCase {
   std::vector<std::string> notes;
-  int study_year = 0;
-  model::Network net;
-  study::ContingencyLimits limits;
 };
 
 Case load_case(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) throw InputError(SourceLoc{path, 0}, "file not found");
   Case c;
-  c.file = path;
-  if (std::filesystem::path(path).extension() == ".m") {
-    c.net = io::read_network(path);
-    c.name = std::filesystem::path(path).stem().string();
-    c.limits = study::default_contingency_limits(c.net);
-    c.limits_text = c.limits.source;
-    return c;
-  }
-  const study::Scenario s = study::read_scenario(path);
-  study::ApplySummary summary;
-  c.net = study::build_network(s, summary);
-  for (const auto& w : summary.warnings)
-    std::fprintf(stderr, "%s\n", fmt::format("warning: {}: {}", path, w).c_str());
-  const study::Limits limits = study::scenario_limits(s);
-  c.limits = study::contingency_limits(c.net, limits);
-  c.limits_text =
-      fmt::format("{}; loading limit {} % of rating", c.limits.source, c.limits.loading_normal_pct);
+  static_cast<StudyCase&>(c) = load_study_case(path);
+  if (!c.scenario) return c;
+  const study::Scenario& s = *c.scenario;
+  c.limits_text = fmt::format("{}; loading limit {:g} % of rating", c.contingency_limits.source,
+                              c.contingency_limits.loading_normal_pct);
   // Load columns are per unit of the scenario's load: a scenario that already scales its load to a
   // light-load level gets scaled twice.
   bool scaled = s.load.level_pct.is_set() && s.load.level_pct.value_or(100.0) != 100.0;
@@ -86,9 +69,6 @@ Case load_case(const std::string& path) {
         fmt::format("the scenario sets a load level other than 100 % ({}): the profile's load columns "
                     "multiply that level again; the shipped profiles are made for a peak scenario",
                     s.load.level_pct.loc.str().empty() ? s.source_file : s.load.level_pct.loc.str()));
-  c.name = s.name;
-  c.description = s.description;
-  c.study_year = s.study_year.value_or(0);
   return c;
 }
 
@@ -145,7 +125,7 @@ std::string render_text(const Case& c, const study::TimeSeries& ts, const study:
   std::string s;
   s += fmt::format("lsflow timeseries — {} '{}'{}\n", c.study_year ? "scenario" : "case", c.name,
                    c.study_year ? fmt::format(", study year {}", c.study_year) : "");
-  s += fmt::format("  file      {}\n", c.file);
+  s += fmt::format("  file      {}\n", c.path);
   if (!c.description.empty()) s += fmt::format("  about     {}\n", c.description);
   s += fmt::format(
       "  network   {}: {} buses, {} branches, {} three-winding transformers, {} generators, {} loads\n",
@@ -256,7 +236,7 @@ std::string render_text(const Case& c, const study::TimeSeries& ts, const study:
   s += fmt::format(
       "\nLines and transformers by maximum loading — {} of {} rated, {} above the limit in some hour; "
       "limit {} %\n",
-      shown, order.size(), over, c.limits.loading_normal_pct);
+      shown, order.size(), over, c.contingency_limits.loading_normal_pct);
   if (shown > 0) {
     TextTable t;
     t.add_column("element", TextTable::Align::Left);
@@ -341,8 +321,8 @@ nlohmann::json summary_json(const Case& c, const study::TimeSeries& ts, const st
   const bool leap = prof.hours == 8784;
   json j;
   j["case"] = {
-      {"name", c.name}, {"file", c.file}, {"description", c.description}, {"study_year", c.study_year}};
-  j["limits"] = {{"source", c.limits.source}, {"loading_max_pct", c.limits.loading_normal_pct}};
+      {"name", c.name}, {"file", c.path}, {"description", c.description}, {"study_year", c.study_year}};
+  j["limits"] = {{"source", c.contingency_limits.source}, {"loading_max_pct", c.contingency_limits.loading_normal_pct}};
   json cols = json::array();
   for (const auto& u : ts.column_use()) {
     const auto& col = prof.columns[u.column];
@@ -555,69 +535,66 @@ std::pair<std::size_t, std::size_t> parse_hours(const std::string& text) {
   return {a, b};
 }
 
-}  // namespace
 
-int cmd_timeseries(const std::vector<std::string>& argv) {
-  const Args args(
-      argv, {"--no-chord", "--no-progress", "--fixed-taps"},
-      {"--profiles", "--out", "--format", "--top", "--hours", "--tol", "--max-iter", "--threads"});
-  if (args.positional().size() != 1)
-    throw UsageError(
-        "timeseries needs exactly one scenario (or MATPOWER case): lsflow timeseries SCENARIO --profiles "
-        "FILE");
-  const auto profiles_path = args.value("--profiles");
-  if (!profiles_path) throw UsageError("timeseries needs --profiles FILE (hour,<kind>:<target>,… CSV)");
-  const std::string format = output_format(args);
-  const auto top = static_cast<std::size_t>(args.integer("--top", 15, 0, 1000000));
+struct TimeSeriesArgs {
+  std::string path, profiles, hours;
+  SolverFlags solver;
+  OutputFlags output;
+  bool no_chord = false, fixed_taps = false, no_progress = false;
+  int threads = 1;
+};
+
+int run_timeseries(const TimeSeriesArgs& a) {
   study::TimeSeriesOptions opt;
-  opt.tol_pu = args.number("--tol", 1e-8, 1e-14, 1.0);
-  opt.max_iter = args.integer("--max-iter", 10, 1, 1000);
-  if (args.flag("--no-chord")) opt.max_chord_iter = 0;
-  opt.tap_control = !args.flag("--fixed-taps");
-  opt.threads = args.integer("--threads", 1, 1, 256);
+  opt.tol_pu = a.solver.tol_pu;
+  opt.max_iter = a.solver.max_iter;
+  opt.enforce_q_limits = !a.solver.no_q_limits;
+  if (a.no_chord) opt.max_chord_iter = 0;
+  opt.tap_control = !a.fixed_taps;
+  opt.threads = std::max(1, a.threads);
+  const std::size_t top = a.output.top;
 
-  const Case c = load_case(args.positional()[0]);
-  const study::Profiles prof = study::read_profiles(*profiles_path);
+  const Case c = load_case(a.path);
+  const study::Profiles prof = study::read_profiles(a.profiles);
   std::size_t first = 0, count = 0;
-  if (auto h = args.value("--hours")) {
-    const auto [a, b] = parse_hours(*h);
-    if (b >= prof.hours)
-      throw UsageError(fmt::format("option --hours: the profile has hours 0-{}, not {}", prof.hours - 1, b));
-    first = a;
-    count = b - a + 1;
+  if (!a.hours.empty()) {
+    const auto [h0, h1] = parse_hours(a.hours);
+    if (h1 >= prof.hours)
+      throw UsageError(fmt::format("option --hours: the profile has hours 0-{}, not {}", prof.hours - 1, h1));
+    first = h0;
+    count = h1 - h0 + 1;
   }
-  study::TimeSeries ts(c.net, prof, c.limits, opt);
+  study::TimeSeries ts(c.net, prof, c.contingency_limits, opt);
   for (const auto& n : c.notes) std::fprintf(stderr, "%s\n", fmt::format("warning: {}", n).c_str());
 
   study::InterruptFlag stop;
   study::TimeSeriesResult r;
   {
-    study::Progress progress("timeseries", count ? count : prof.hours - first, "hours", stderr,
-                             !args.flag("--no-progress"));
+    study::Progress progress("timeseries", count ? count : prof.hours - first, "hours", stderr, !a.no_progress);
     r = ts.run(first, count, &study::InterruptFlag::flag(), &progress);
     progress.finish(r.interrupted ? "interrupted" : fmt::format("{} not converged", r.not_converged.size()));
   }
-  const auto out = args.value("--out");
+  const std::string& out = a.output.out;
   if (r.interrupted) {
     std::fprintf(stderr, "interrupted after %zu of %zu hours: no result files written\n", r.hours_run,
                  count ? count : prof.hours - first);
-    if (out) remove_stale_results(*out, timeseries_files());
+    remove_stale_results(out, timeseries_files());
     return kInterrupted;
   }
   const bool leap = prof.hours == 8784;
-  if (format == "json")
+  if (a.output.format == "json")
     std::fputs((summary_json(c, ts, r).dump(2) + "\n").c_str(), stdout);
   else
     std::fputs(render_text(c, ts, r, top).c_str(), stdout);
   std::fflush(stdout);
   if (r.hours_converged == 0) {
     std::fprintf(stderr, "not a single hour converged: no result files written\n");
-    if (out) remove_stale_results(*out, timeseries_files());
+    remove_stale_results(out, timeseries_files());
     return kNotConverged;
   }
-  if (out) {
-    io::ensure_directory(*out);
-    const std::filesystem::path dir(*out);
+  if (!out.empty()) {
+    io::ensure_directory(out);
+    const std::filesystem::path dir(out);
     io::write_file_atomic((dir / "timeseries_elements.csv").string(), elements_csv(c, ts, r));
     io::write_file_atomic((dir / "timeseries_buses.csv").string(), buses_csv(c, r, leap));
     io::write_file_atomic((dir / "timeseries_generators.csv").string(), generators_csv(c, ts, r, leap));
@@ -625,10 +602,36 @@ int cmd_timeseries(const std::vector<std::string>& argv) {
     io::write_file_atomic((dir / "timeseries_taps.csv").string(), taps_csv(ts, r));
     io::write_file_atomic((dir / "timeseries_summary.json").string(), summary_json(c, ts, r).dump(2) + "\n");
     std::fprintf(
-        format == "json" ? stderr : stdout, "%s\n",
-        fmt::format("results written to {} ({})", *out, fmt::join(timeseries_files(), ", ")).c_str());
+        a.output.format == "json" ? stderr : stdout, "%s\n",
+        fmt::format("results written to {} ({})", out, fmt::join(timeseries_files(), ", ")).c_str());
   }
   return kOk;
+}
+
+}  // namespace
+
+void add_timeseries(CLI::App& app, int& rc) {
+  auto a = std::make_shared<TimeSeriesArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "timeseries",
+      "One power flow per hour of a profile CSV (loads by zone, wind/solar/hydro per unit of installed), "
+      "warm-started hour to hour, automatic tap changers acting and reactive limits enforced every hour: "
+      "maximum loading and its hour, hours above the limit, energy losses, energy by source, reverse flow "
+      "through transformers, hours with a voltage violation, hours that did not converge.");
+  cmd->add_option("SCENARIO", a->path, "scenario (.yaml) or MATPOWER case (.m)")->required();
+  cmd->add_option("--profiles", a->profiles, "hourly profile CSV: hour,<kind>:<target>,... (networks/langson/profiles/)")
+      ->required()
+      ->type_name("FILE");
+  cmd->add_option("--hours", a->hours, "only hours FIRST-LAST of the profile (0-based, e.g. 0-167)")->type_name("A-B");
+  add_output_flags(cmd, a->output, 15,
+                   "write timeseries_elements.csv, _buses.csv, _generators.csv, _hourly.csv, _taps.csv, "
+                   "_summary.json here");
+  cmd->add_flag("--no-chord", a->no_chord, "plain Newton every hour (no chord steps from the last factorisation)");
+  cmd->add_flag("--fixed-taps", a->fixed_taps, "tap changers stay where the scenario has them");
+  add_threads(cmd, a->threads, 1, "consecutive chunks of hours solved side by side (1: the strict hour-by-hour chain)");
+  add_no_progress(cmd, a->no_progress);
+  add_solver_flags(cmd, a->solver, false, true);
+  cmd->callback([a, &rc] { rc = run_timeseries(*a); });
 }
 
 }  // namespace lsflow::cli

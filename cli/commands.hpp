@@ -1,32 +1,32 @@
 #pragma once
-#include <string>
-#include <vector>
+// The lsflow commands. Each add_<command> registers its subcommand, options and help on `app`; running
+// it sets `rc` to the command's exit status (options.hpp). The shared pieces are in options.hpp.
+#include <CLI/CLI.hpp>
 
-namespace lsflow::report {
-struct StudyReport;
-struct SolveOptions;
-}  // namespace lsflow::report
+#include "options.hpp"
+#include "report/study_report.hpp"
 
 namespace lsflow::cli {
 
-class Args;
+void add_solve(CLI::App& app, int& rc);        // cmd_solve.cpp
+void add_run(CLI::App& app, int& rc);          // cmd_run.cpp
+void add_compare(CLI::App& app, int& rc);      // cmd_compare.cpp
+void add_n1(CLI::App& app, int& rc);           // cmd_n1.cpp
+void add_timeseries(CLI::App& app, int& rc);   // cmd_timeseries.cpp
+void add_hosting(CLI::App& app, int& rc);      // cmd_hosting.cpp
 
-// Exit statuses shared by every command.
-enum ExitCode : int { kOk = 0, kFailure = 1, kBadInput = 2, kNotConverged = 3, kInterrupted = 130 };
+// Every command, in the order `lsflow --help` lists them.
+inline void add_commands(CLI::App& app, int& rc) {
+  add_solve(app, rc);
+  add_run(app, rc);
+  add_compare(app, rc);
+  add_n1(app, rc);
+  add_timeseries(app, rc);
+  add_hosting(app, rc);
+}
 
-int cmd_solve(const std::vector<std::string>& args);
-int cmd_run(const std::vector<std::string>& args);
-int cmd_compare(const std::vector<std::string>& args);
-int cmd_timeseries(const std::vector<std::string>& args);   // cmd_timeseries.cpp
-int cmd_hosting(const std::vector<std::string>& args);      // cmd_hosting.cpp
-int cmd_n1(const std::vector<std::string>& args);           // cmd_n1.cpp
-
-// Shared by run and compare (cmd_run.cpp): a scenario read, built, solved and reported on; the solver
-// options and output format from --flat-start, --enforce-q-limits, --format; removing the files an
-// earlier run left in an output folder when this one has no result.
-report::StudyReport study_scenario(const std::string& scenario_path, const report::SolveOptions& opt);
-report::SolveOptions solve_options(const Args& args);
-std::string output_format(const Args& args);
-void remove_stale_results(const std::string& dir, const std::vector<std::string>& files);
+// Shared by run and compare (cmd_run.cpp): a scenario read, built, solved as every study's base case
+// (study_solve_options) and reported on.
+report::StudyReport study_scenario(const StudyCase& c, const report::SolveOptions& opt);
 
 }  // namespace lsflow::cli

@@ -1,81 +1,103 @@
-// lsflow: AC load flow for the Lạng Sơn grid and any MATPOWER case.
-#include <algorithm>
+// lsflow: AC load flow for the Lạng Sơn grid and any MATPOWER case. The command line is CLI11's (Debian
+// libcli11-dev): `lsflow --version`, `lsflow CMD --help` with every option's default and unit, and a
+// "did you mean" for a mistyped command or option; the exit statuses are in options.hpp.
 #include <cstdio>
 #include <exception>
 #include <string>
 #include <vector>
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "commands.hpp"
 #include "common/errors.hpp"
+#include "io/yaml_util.hpp"
+#include "options.hpp"
+
+#ifndef LSFLOW_VERSION
+#define LSFLOW_VERSION "unknown"
+#endif
 
 namespace {
-constexpr const char* kUsage = R"(usage: lsflow COMMAND [ARGS]
 
-commands:
-  solve CASE [--flat-start] [--enforce-q-limits] [--dc] [--tol PU] [--max-iter N] [--out DIR]
-             [--no-fallback] [--no-diagnosis]
-        AC (or DC) power flow of a MATPOWER .m case or an lsflow network .yaml file. When plain
-        Newton-Raphson fails, a DC start and a damped Newton are tried; if all fail, the largest
-        solvable load scale is reported.
-  run SCENARIO [--out DIR] [--format text|json] [--top N] [--flat-start] [--enforce-q-limits]
-        Solve a study scenario; report generation by kind, import/export, losses, the most loaded
-        elements, buses outside their band and a VERDICT line (exit 0 even with violations).
-  compare A B [C...] [--out DIR] [--format text|json] [--top N] [--show-unchanged] [--flat-start]
-          [--enforce-q-limits]
-        Compare scenarios (or folders written by run --out) by element name, A the base.
-  timeseries SCENARIO --profiles FILE [--out DIR] [--format text|json] [--top N] [--hours A-B]
-             [--tol PU] [--max-iter N] [--no-chord] [--fixed-taps] [--threads N] [--no-progress]
-        One power flow per hour of a profile CSV (loads by zone, wind/solar/hydro per unit of installed),
-        warm-started hour to hour: maximum loading and its hour, hours above the limit, energy losses,
-        energy by source, hours with a voltage violation, hours that did not converge.
-  hosting SCENARIO [--buses A,B,...] [--max-mw MW] [--step-mw MW] [--no-n1] [--vg PU]
-          [--voltage-min-kv KV] [--out DIR] [--format text|json] [--threads N] [--no-progress]
-        Largest wind MW each 110/220 kV bus takes before the first overload or voltage violation, in
-        normal operation and under N-1, with the binding element (bisection to --step-mw, default 5).
-  n1 INPUT [--out DIR] [--format text|json] [--threads N] [--top N] [--elements LIST]
-     [--contingencies NAMES] [--tol PU] [--max-iter N] [--no-progress]
-        N-1: every in-service line, transformer and generator out in turn (or the named ones); overloads
-        and voltages against the N-1 limits (a scenario's, else 0.90-1.10 pu / 100 %), ranked; outages
-        that split the grid reported as islanding; non-converging outages reported as such.
-        Which contingencies: --contingencies A,B,... (element names) or --elements LIST (branches,
-        transformers3w, generators, all); else the scenario's own list, its `contingencies:` key
-        ([names] or {elements: [kinds]}), when it has one; else every element. The command line
-        overrides the scenario's list.
+using namespace lsflow;
 
-exit status: 0 converged, 2 bad input or options, 3 did not converge.
-)";
+// The long option names of `cmd` (and the global ones), for suggestions.
+std::vector<std::string> option_names(const CLI::App* cmd) {
+  std::vector<std::string> names;
+  for (const CLI::Option* o : cmd->get_options())
+    for (const auto& n : o->get_lnames()) names.push_back("--" + n);
+  return names;
 }
 
-int main(int argc, char** argv) {
-  using namespace lsflow;
-  std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-    std::fputs(kUsage, args.empty() ? stderr : stdout);
-    return args.empty() ? cli::kBadInput : cli::kOk;
+// "unknown option --tl — did you mean '--tol'?" for each word CLI11 did not expect.
+std::string extras_hint(const CLI::App* cmd, const std::vector<std::string>& extras) {
+  std::string s;
+  const auto names = option_names(cmd);
+  for (const auto& e : extras) {
+    const std::string word = e.substr(0, e.find('='));
+    if (word.rfind("-", 0) == 0) s += fmt::format("\n  unknown option {}{}", word, io::did_you_mean(word, names));
   }
-  const std::string cmd = args[0];
-  args.erase(args.begin());
-  if (std::find(args.begin(), args.end(), "--help") != args.end() ||
-      std::find(args.begin(), args.end(), "-h") != args.end()) {   // lsflow COMMAND --help
-    std::fputs(kUsage, stdout);
-    return cli::kOk;
+  return s;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"lsflow: AC load flow for the Lạng Sơn provincial grid (220/110/35/22 kV) and any MATPOWER case — "
+               "Newton-Raphson validated against MATPOWER, study scenarios, N-1, a year of hours, wind hosting "
+               "capacity and curtailment.",
+               "lsflow"};
+  app.set_version_flag("--version", std::string("lsflow ") + LSFLOW_VERSION);
+  app.require_subcommand(1);
+  app.footer(cli::kExitStatusText);
+  app.get_formatter()->column_width(34);
+  int rc = cli::kOk;
+  cli::add_commands(app, rc);
+
+  if (argc == 1) {
+    std::fputs((app.help() + "\nRun 'lsflow COMMAND --help' for a command's options.\n").c_str(), stderr);
+    return cli::kBadInput;
+  }
+  // A mistyped command: CLI11 would only say the word was not expected.
+  if (argc > 1 && argv[1][0] != '-') {
+    std::vector<std::string> names;
+    for (const CLI::App* sub : app.get_subcommands({})) names.push_back(sub->get_name());
+    if (std::find(names.begin(), names.end(), argv[1]) == names.end()) {
+      std::fprintf(stderr, "lsflow: unknown command '%s'%s\nRun 'lsflow --help' for the commands.\n", argv[1],
+                   io::did_you_mean(argv[1], names).c_str());
+      return cli::kBadInput;
+    }
   }
   try {
-    if (cmd == "solve") return cli::cmd_solve(args);
-    if (cmd == "run") return cli::cmd_run(args);
-    if (cmd == "compare") return cli::cmd_compare(args);
-    if (cmd == "timeseries") return cli::cmd_timeseries(args);
-    if (cmd == "hosting") return cli::cmd_hosting(args);
-    if (cmd == "n1") return cli::cmd_n1(args);
-    throw UsageError(fmt::format("unknown command '{}'", cmd));
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    const CLI::App* cmd = &app;
+    for (const CLI::App* sub : app.get_subcommands()) cmd = sub;
+    const std::string who = cmd == &app ? "lsflow" : "lsflow " + cmd->get_name();
+    std::string hint;
+    if (dynamic_cast<const CLI::ExtrasError*>(&e)) hint = extras_hint(cmd, cmd->remaining());
+    std::fprintf(stderr, "%s: %s%s\nRun '%s --help' for its options.\n", who.c_str(), e.what(), hint.c_str(),
+                 who.c_str());
+    return cli::kBadInput;
   } catch (const InputError& e) {
     std::fprintf(stderr, "%s\n", e.what());
     return cli::kBadInput;
   } catch (const UsageError& e) {
-    std::fprintf(stderr, "lsflow %s: %s\n%s", cmd.c_str(), e.what(), kUsage);
+    const CLI::App* cmd = &app;
+    for (const CLI::App* sub : app.get_subcommands()) cmd = sub;
+    const std::string who = cmd == &app ? "lsflow" : "lsflow " + cmd->get_name();
+    std::fprintf(stderr, "%s: %s\nRun '%s --help' for its options.\n", who.c_str(), e.what(), who.c_str());
     return cli::kBadInput;
+  } catch (const WriteError& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return cli::kWriteError;
   } catch (const SingularMatrix& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return cli::kNotConverged;
@@ -83,4 +105,5 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return cli::kFailure;
   }
+  return rc;
 }

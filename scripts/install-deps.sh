@@ -4,7 +4,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config
   libeigen3-dev libsuitesparse-dev libboost-graph-dev
-  libspdlog-dev libfmt-dev libyaml-cpp-dev nlohmann-json3-dev libtbb-dev
+  libspdlog-dev libfmt-dev libyaml-cpp-dev nlohmann-json3-dev libtbb-dev libcli11-dev
   catch2 libbenchmark-dev
   clang libclang-rt-14-dev
 )

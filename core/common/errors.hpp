@@ -1,6 +1,6 @@
 #pragma once
 // Typed errors that carry their context. The CLI maps them to exit codes:
-// InputError -> 2, NotConverged -> 3.
+// InputError -> 2, NotConverged -> 3, WriteError -> 4.
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -61,6 +61,12 @@ class InputError : public std::runtime_error {
 
 // Bad options on the command line (exit 2 as well).
 class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A result file or folder that could not be written (names the path and the system's reason).
+class WriteError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };

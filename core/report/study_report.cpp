@@ -5,12 +5,7 @@
 //   three-winding transformer:       max_w |S_w| / sn_w over windings HV, MV, LV (each its own rating)
 // An element is overloaded when its loading exceeds the normal-operation limit (Limits::loading_max_pct).
 //
-// The grid equivalent is found from the data, not from names: the buses of the in-service generators of
-// kind grid, plus
-//   (a) when such a bus has a zone that holds no in-service load (the area outside the one studied,
-//       e.g. the neighbouring province), every bus of that zone connected to it within the zone;
-//   (b) when such a bus is a Thevenin stub (its only element is one unrated branch and it has no load:
-//       the network file's <external grid>_Zth), the far end of that branch.
+// The grid equivalent is found from the data (model/grid_equivalent.hpp), over the energised elements.
 // Tie flows are the elements with exactly one end in the equivalent, measured at that end; their sum is
 // the import less the losses inside the equivalent.
 #include "report/study_report.hpp"
@@ -26,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "io/atomic_file.hpp"
+#include "model/grid_equivalent.hpp"
 
 namespace lsflow::report {
 
@@ -140,64 +136,14 @@ void fill_generation(const model::Network& net, const NetworkSolution& sol, Stud
 
 void fill_exchange_ties(const model::Network& net, const NetworkSolution& sol, StudyReport& r) {
   const auto nb = net.buses.size();
-  std::vector<bool> in_equiv(nb, false);
-  for (const auto& g : net.generators)
-    if (g.in_service && g.kind == model::GenKind::Grid && sol.buses[idx(g.bus)].energised) in_equiv[idx(g.bus)] = true;
-  const std::vector<bool> gen_buses = in_equiv;
-
-  // Energised adjacency (a three-winding transformer links its three buses).
-  std::vector<std::vector<std::size_t>> adj(nb);
-  std::vector<int> only_branch(nb, -1);
-  std::vector<int> degree(nb, 0);
-  for (std::size_t k = 0; k < net.branches.size(); ++k) {
-    if (!sol.branches[k].energised) continue;
-    const auto f = idx(net.branches[k].from), t = idx(net.branches[k].to);
-    adj[f].push_back(t);
-    adj[t].push_back(f);
-    for (auto b : {f, t}) {
-      ++degree[b];
-      only_branch[b] = static_cast<int>(k);
-    }
-  }
-  for (std::size_t k = 0; k < net.transformers3w.size(); ++k) {
-    if (!sol.trafos3w[k].energised) continue;
-    const auto& t = net.transformers3w[k];
-    const std::array<std::size_t, 3> wb = {idx(t.hv_bus), idx(t.mv_bus), idx(t.lv_bus)};
-    for (std::size_t a = 0; a < 3; ++a) {
-      degree[wb[a]] += 2;   // never "only one branch"
-      for (std::size_t b = 0; b < 3; ++b)
-        if (a != b) adj[wb[a]].push_back(wb[b]);
-    }
-  }
-  std::vector<bool> has_load(nb, false);
-  std::set<std::string> zones_with_load;
-  for (const auto& l : net.loads)
-    if (l.in_service) {
-      has_load[idx(l.bus)] = true;
-      zones_with_load.insert(net.bus(l.bus).zone);
-    }
-
-  // (a) The grid bus's zone, when no load sits in it (outside the studied area): its buses reachable
-  //     from the grid bus within the zone.
-  std::vector<std::size_t> todo;
-  for (std::size_t i = 0; i < nb; ++i)
-    if (gen_buses[i] && !net.buses[i].zone.empty() && !zones_with_load.count(net.buses[i].zone)) todo.push_back(i);
-  while (!todo.empty()) {
-    const auto i = todo.back();
-    todo.pop_back();
-    for (auto n : adj[i])
-      if (!in_equiv[n] && net.buses[n].zone == net.buses[i].zone) {
-        in_equiv[n] = true;
-        todo.push_back(n);
-      }
-  }
-  // (b) A Thevenin stub: the grid bus's only element is one unrated branch and it has no load.
-  for (std::size_t i = 0; i < nb; ++i) {
-    if (!gen_buses[i] || degree[i] != 1 || has_load[i] || only_branch[i] < 0) continue;
-    const auto& br = net.branches[static_cast<std::size_t>(only_branch[i])];
-    if (br.rate_a_mva > 0.0) continue;
-    in_equiv[idx(br.from) == i ? idx(br.to) : idx(br.from)] = true;
-  }
+  model::ElementsOn on;
+  on.bus.resize(nb);
+  for (std::size_t i = 0; i < nb; ++i) on.bus[i] = sol.buses[i].energised;
+  on.branch.resize(net.branches.size());
+  for (std::size_t k = 0; k < net.branches.size(); ++k) on.branch[k] = sol.branches[k].energised;
+  on.trafo3w.resize(net.transformers3w.size());
+  for (std::size_t k = 0; k < net.transformers3w.size(); ++k) on.trafo3w[k] = sol.trafos3w[k].energised;
+  const std::vector<bool> in_equiv = model::grid_equivalent_buses(net, on);
   for (std::size_t i = 0; i < nb; ++i)
     if (in_equiv[i]) r.exchange.buses.push_back(bus_name(net, BusIdx{static_cast<std::int32_t>(i)}));
 

@@ -181,6 +181,7 @@ struct StudyReport {
   std::string network_file;
   std::string limits;                    // limits name
   std::string limits_file;
+  std::string base_case;                 // how the case was solved (reactive limits, taps), one line
   std::size_t n_buses = 0, n_branches = 0, n_trafos3w = 0, n_generators = 0, n_loads = 0;
 
   Convergence convergence;
@@ -259,6 +260,7 @@ inline ReportLimits report_limits(const model::Network& net, const study::Limits
 
 struct TextOptions {
   std::size_t top_n = 15;        // rows of the loading table
+  bool wide = false;             // every column (default: tables fit 120 columns)
 };
 
 // `VERDICT: …` without a trailing newline.

@@ -20,6 +20,7 @@
 #include <tbb/task_arena.h>
 
 #include "io/yaml_util.hpp"
+#include "model/grid_equivalent.hpp"
 #include "solver/outage_solver.hpp"
 #include "solver/power_flow.hpp"
 #include "study/apply_scenario.hpp"
@@ -718,6 +719,27 @@ std::vector<Contingency> ContingencyAnalysis::all_contingencies(bool branches, b
   return out;
 }
 
+std::vector<Contingency> ContingencyAnalysis::credible_contingencies(bool branches, bool trafos3w, bool generators) const {
+  const std::vector<bool> inside = model::grid_equivalent_buses(*net_);
+  std::vector<Contingency> out;
+  for (const auto& c : all_contingencies(branches, trafos3w, generators)) {
+    const auto i = static_cast<std::size_t>(c.element.index);
+    switch (c.element.kind) {
+      case ElementRef::Kind::Branch:
+        if (model::branch_inside(*net_, inside, i)) continue;
+        break;
+      case ElementRef::Kind::Trafo3W:
+        if (model::trafo3w_inside(*net_, inside, i)) continue;
+        break;
+      case ElementRef::Kind::Generator:
+        if (net_->generators[i].kind == model::GenKind::Grid) continue;
+        break;
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
 Contingency ContingencyAnalysis::find_contingency(const std::string& name, const SourceLoc& loc) const {
   auto check = [&](const std::vector<MathRef>& refs, std::size_t k, ElementRef::Kind kind) {
     if (refs[k].island < 0)
@@ -742,9 +764,9 @@ Contingency ContingencyAnalysis::find_contingency(const std::string& name, const
 }
 
 std::vector<Contingency> scenario_contingencies(const Scenario& s, const ContingencyAnalysis& ca) {
-  if (!s.contingencies.is_set()) return ca.all_contingencies();
+  if (!s.contingencies.is_set()) return ca.credible_contingencies();
   const ContingencySelection& sel = *s.contingencies.value;
-  if (!sel.by_name()) return ca.all_contingencies(sel.kinds.branches, sel.kinds.trafos3w, sel.kinds.generators);
+  if (!sel.by_name()) return ca.credible_contingencies(sel.kinds.branches, sel.kinds.trafos3w, sel.kinds.generators);
   std::vector<Contingency> out;
   for (const NameRef& n : contingency_names(s, ca.network())) out.push_back(ca.find_contingency(n.name, n.loc));
   return out;

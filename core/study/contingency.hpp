@@ -219,6 +219,12 @@ class ContingencyAnalysis {
   // 2-winding transformers, then 3-winding transformers, then generators.
   [[nodiscard]] std::vector<Contingency> all_contingencies(bool branches = true, bool trafos3w = true,
                                                            bool generators = true) const;
+  // all_contingencies() without what lies wholly inside the external-grid equivalent
+  // (model/grid_equivalent.hpp): its generators (kind grid) and internal branches — losing the external
+  // grid is not a credible contingency of the studied network. The default N-1 set; a scenario or the
+  // command line can still name those elements.
+  [[nodiscard]] std::vector<Contingency> credible_contingencies(bool branches = true, bool trafos3w = true,
+                                                                bool generators = true) const;
   // The contingency for an element name (branch, 3-winding transformer or generator); throws
   // InputError at `loc` when no element has that name (with the nearest name as a hint) or the element is
   // out of service or not energised in the base case.
@@ -250,6 +256,9 @@ class ContingencyAnalysis {
   // Units held at a reactive limit in the base case (enforce_q_limits), model generator indices.
   [[nodiscard]] const std::vector<GenIdx>& base_q_limited() const { return base_q_limited_; }
   [[nodiscard]] double setup_ms() const { return setup_ms_; }
+  // A line for reports on how the base case was made (e.g. the taps it holds): shown by n1_text.
+  void set_note(std::string note) { note_ = std::move(note); }
+  [[nodiscard]] const std::string& note() const { return note_; }
 
   struct Island;
   struct Worker;
@@ -287,14 +296,15 @@ class ContingencyAnalysis {
   struct Pool;                             // the TBB arena, kept across runs with the same thread count
   std::unique_ptr<Pool> pool_;
   double setup_ms_ = 0.0;
+  std::string note_;
 };
 
 struct Scenario;
 
 // What `lsflow n1 SCENARIO` runs when its command line names nothing: the scenario's `contingencies:` list
 // (names resolved by contingency_names, apply_scenario.hpp; each element checked in service and energised
-// here, InputError at the line that names it), or every in-service element of the kinds it selects, or,
-// without the key, all_contingencies().
+// here, InputError at the line that names it), or every credible in-service element of the kinds it
+// selects, or, without the key, credible_contingencies().
 [[nodiscard]] std::vector<Contingency> scenario_contingencies(const Scenario& s, const ContingencyAnalysis& ca);
 
 // A short label for an element: its name, or kind and row when it has none.

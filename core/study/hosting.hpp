@@ -49,6 +49,7 @@ struct HostingOptions {
   std::optional<double> vg_pu;  // the added unit holds this voltage (PV, no Q limits); default unity pf
   double tol_pu = 1e-8;         // power-flow tolerance, every solve
   int max_iter = 10;
+  bool enforce_q_limits = false;  // reactive limits in every solve (study::ContingencyOptions)
   int threads = 0;                           // candidate buses in parallel (0: every core TBB sees)
   double existing_loading_margin_pct = 1.0;  // see above
   double existing_voltage_margin_pu = 0.005;

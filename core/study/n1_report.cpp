@@ -171,9 +171,14 @@ std::string method_note(const ContingencyAnalysis& ca) {
   return fmt::format(
       "each outage solved from the base case (tolerance {:g} pu, at most {} Newton iterations after the cheaper "
       "base-factorisation steps); a lost generator's P is picked up by the reference unit as in a plain power "
-      "flow (no governor or AGC sharing); reactive limits are not enforced; an outage that splits the grid is "
-      "reported as islanding and the part that keeps the reference is solved",
-      ca.options().tol_pu, ca.options().max_iter);
+      "flow (no governor or AGC sharing); {}; an outage that splits the grid is reported as islanding and the "
+      "part that keeps the reference is solved",
+      ca.options().tol_pu, ca.options().max_iter,
+      ca.options().enforce_q_limits
+          ? fmt::format("reactive limits enforced ({} unit{} held at a limit from the base case; a unit that "
+                        "breaks one after an outage is fixed at it and the outage solved again)",
+                        ca.base_q_limited().size(), ca.base_q_limited().size() == 1 ? "" : "s")
+          : std::string("reactive limits NOT enforced"));
 }
 
 }  // namespace
@@ -193,13 +198,15 @@ std::string n1_text(const ContingencyAnalysis& ca, const ContingencyResults& r, 
                    "transformers, {} generators), {} thread{}, {:.2f} s ({:.0f} per second)\n",
                    net.name, r.records.size(), n_br, n_t3, n_gen, r.threads, r.threads == 1 ? "" : "s", r.elapsed_s,
                    r.elapsed_s > 0 ? static_cast<double>(r.records.size() - counts.not_run) / r.elapsed_s : 0.0);
-  s += fmt::format("limits: {}; after a contingency: loading {:g} % of rating, N-1 voltage bands", lim.source,
-                   lim.loading_n1_pct);
+  s += fmt::format("limits: {}; after a contingency: loading {:g} % of the emergency rating (rating B where the "
+                   "data gives one, else rating A), N-1 voltage bands",
+                   lim.source, lim.loading_n1_pct);
   if (lim.buses_without_band > 0)
     s += fmt::format(" ({} bus{} without a band: voltage not checked)", lim.buses_without_band,
                      lim.buses_without_band == 1 ? "" : "es");
   s += "\n";
   s += "method: " + method_note(ca) + "\n";
+  if (!ca.note().empty()) s += "base case: " + ca.note() + "\n";
   s += fmt::format("base case: converged in {} iterations; in normal operation {} overload{} and {} bus{} outside "
                    "the band\n",
                    ca.base().iterations, ca.base_overloads().size(), ca.base_overloads().size() == 1 ? "" : "s",
@@ -343,7 +350,10 @@ nlohmann::json n1_json(const ContingencyAnalysis& ca, const ContingencyResults& 
   j["method"] = method_note(ca);
   j["base_case"] = {{"iterations", ca.base().iterations},
                     {"overloads", ca.base_overloads().size()},
-                    {"voltage_violations", ca.base_voltage_violations().size()}};
+                    {"voltage_violations", ca.base_voltage_violations().size()},
+                    {"reactive_limits", ca.options().enforce_q_limits},
+                    {"units_at_q_limit", ca.base_q_limited().size()},
+                    {"note", ca.note()}};
   j["outcome"] = {{"secure", counts.secure},
                   {"islanding_only", counts.islanding_only},
                   {"with_violations", counts.with_violations},

@@ -64,6 +64,7 @@ struct TimeSeriesOptions {
   int refresh_after_chord = 6;
   bool keep_hourly = true;  // fill TimeSeriesResult::hourly
   bool tap_control = true;  // automatic tap changers act (when the network has any)
+  bool enforce_q_limits = false;  // reactive limits every hour (see the top of the file)
   int tap_max_rounds = 30;  // solves per hour, the first included
   // Threads: 1 (default) runs the hours as one chain, each warm-started from the one before. With
   // N > 1 the range is cut into N consecutive chunks solved side by side; each chunk but the first

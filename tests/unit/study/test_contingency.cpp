@@ -571,15 +571,18 @@ TEST_CASE("N-1 on a scenario with a contingencies list runs exactly those, each 
   CHECK(labels(child_net, study::scenario_contingencies(child, child_ca)) ==
         std::vector<std::string>{"L_AB_c2", "L_AC", "Coal1"});
 
-  // The mapping form: every in-service element of the kinds; without the key, every element.
+  // The mapping form: every credible in-service element of the kinds (not the grid equivalent's unit);
+  // without the key, every credible element.
   const auto gens = n1_child_file("gens.yaml", "contingencies: {elements: [generators]}\n");
   const auto by_kind = study::scenario_contingencies(study::read_scenario(gens), ca);
   std::filesystem::remove(gens);
-  CHECK(by_kind == ca.all_contingencies(false, false, true));
-  CHECK(labels(net, by_kind) == std::vector<std::string>{"Grid", "Coal1", "HydroC"});
+  CHECK(by_kind == ca.credible_contingencies(false, false, true));
+  CHECK(labels(net, by_kind) == std::vector<std::string>{"Coal1", "HydroC"});
+  CHECK(labels(net, ca.all_contingencies(false, false, true)) == std::vector<std::string>{"Grid", "Coal1", "HydroC"});
   auto bare = sc;
   bare.contingencies = {};
-  CHECK(study::scenario_contingencies(bare, ca) == ca.all_contingencies());
+  CHECK(study::scenario_contingencies(bare, ca) == ca.credible_contingencies());
+  CHECK(ca.credible_contingencies().size() < ca.all_contingencies().size());
 }
 
 TEST_CASE("N-1 scenario list: an element out of service in the study year is an error at its line",
@@ -672,7 +675,9 @@ TEST_CASE("lsflow n1 runs a scenario's own contingencies list, and --contingenci
   REQUIRE(one.rows.size() == 1);
   CHECK(std::vector<std::string>(own.rows[1].begin() + 1, own.rows[1].end()) ==
         std::vector<std::string>(one.rows[0].begin() + 1, one.rows[0].end()));   // all but the index
-  CHECK(outages(run_n1(list + " --elements generators")) == std::vector<std::string>{"Grid", "Coal1", "HydroC"});
+  CHECK(outages(run_n1(list + " --elements generators")) == std::vector<std::string>{"Coal1", "HydroC"});
+  // The grid equivalent is out of the default set but can be named.
+  CHECK(outages(run_n1(list + " --contingencies Grid")) == std::vector<std::string>{"Grid"});
 
   // A name the network lacks: exit 2, file:line of the entry, the nearest name.
   const auto broken = (test::source_dir() / "tests" / "data" / "broken" / "n1_unknown_contingency.yaml").string();
@@ -690,6 +695,5 @@ TEST_CASE("lsflow n1 runs a scenario's own contingencies list, and --contingenci
   std::ifstream help(help_file);
   const std::string text((std::istreambuf_iterator<char>(help)), std::istreambuf_iterator<char>());
   std::filesystem::remove(help_file);
-  CHECK_THAT(text, Catch::Matchers::Contains("`contingencies:` key") &&
-                       Catch::Matchers::Contains("overrides the scenario's list"));
+  CHECK_THAT(text, Catch::Matchers::Contains("--contingencies or --elements, else the scenario's `contingencies:` key"));
 }

@@ -459,7 +459,7 @@ TEST_CASE("lsflow timeseries and hosting: exit codes, file:line errors, --out fi
                                ":1: column 2 'load:Atlantis': the network has no zone named 'Atlantis'"));
   r = run_cli(t, "timeseries \"" + scenario + "\" --no-progress");
   CHECK(r.exit == 2);
-  CHECK_THAT(r.err, Contains("needs --profiles FILE"));
+  CHECK_THAT(r.err, Contains("--profiles is required"));
   r = run_cli(t, "timeseries \"" + scenario + "\" --profiles \"" + good + "\" --hours 5-30 --no-progress");
   CHECK(r.exit == 2);
   CHECK_THAT(r.err, Contains("the profile has hours 0-23, not 30"));
