@@ -32,6 +32,8 @@ namespace lsflow::report {
 
 enum class ElementKind { Line, Transformer, Transformer3W };
 [[nodiscard]] std::string_view to_string(ElementKind kind);   // "line", "transformer", "transformer3w"
+[[nodiscard]] bool parse_element_kind(std::string_view s, ElementKind& out);
+[[nodiscard]] std::string_view short_kind(ElementKind kind);  // "line", "trafo", "trafo3w" (tables)
 
 // Generation of one kind (never grid: that is the exchange), in-service units on energised buses.
 struct KindGeneration {
