@@ -33,6 +33,7 @@ struct CompareArgs {
   SolverFlags solver;
   OutputFlags output;
   bool show_unchanged = false;
+  bool no_n1 = false;
 };
 
 int run_compare(const CompareArgs& a) {
@@ -41,7 +42,9 @@ int run_compare(const CompareArgs& a) {
   report::CompareTextOptions text;
   text.top_n = a.output.top;
   text.show_unchanged = a.show_unchanged;
-  const report::SolveOptions opt = study_solve_options(a.solver);
+  StudyRunOptions opt;
+  opt.solve = study_solve_options(a.solver);
+  opt.n1 = !a.no_n1;
 
   std::vector<report::StudyReport> cases;
   bool all_converged = true;
@@ -92,6 +95,7 @@ void add_compare(CLI::App& app, int& rc) {
   cmd->add_option("CASES", a->cases, "two or more scenario files or run --out folders")->required()->expected(2, -1);
   add_output_flags(cmd, a->output, 15, "write summary.csv, changes.csv, loadings.csv, voltages.csv, comparison.json here");
   cmd->add_flag("--show-unchanged", a->show_unchanged, "also list elements whose loading did not change");
+  cmd->add_flag("--no-n1", a->no_n1, "skip each case's N-1 assessment");
   add_solver_flags(cmd, a->solver);
   cmd->callback([a, &rc] { rc = run_compare(*a); });
 }

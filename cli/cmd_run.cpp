@@ -14,16 +14,38 @@
 #include "common/errors.hpp"
 #include "report/network_solution.hpp"
 #include "report/study_report.hpp"
+#include "report/tap_control.hpp"
+#include "study/contingency.hpp"
+#include "study/n1_report.hpp"
 
 namespace lsflow::cli {
 
-report::StudyReport study_scenario(const StudyCase& c, const report::SolveOptions& opt) {
-  const report::NetworkSolution sol = report::solve_network(c.net, opt);
+std::string n1_selection_text(const StudyCase& c) {
+  if (c.scenario && c.scenario->contingencies.is_set())
+    return fmt::format("the scenario's `contingencies:` list, {}", c.scenario->contingencies.loc.str());
+  return "every credible line, transformer and generator: not the external-grid equivalent";
+}
+
+report::StudyReport study_scenario(const StudyCase& c, const StudyRunOptions& o) {
+  const report::NetworkSolution sol = report::solve_network(c.net, o.solve);
   report::StudyReport r = report::build_study_report(c.net, sol, *c.limits, c.name);
   r.scenario_file = c.path;
   r.description = c.description;
   r.study_year = c.study_year;
-  r.base_case = base_case_text(opt, sol.converged ? &sol : nullptr);
+  r.base_case = base_case_text(o.solve, sol.converged ? &sol : nullptr);
+  if (!sol.converged || !o.n1) return r;
+  // N-1 from this base case, the taps held where it left them (as `lsflow n1` does).
+  model::Network net = c.net;
+  report::apply_tap_positions(net, sol);
+  study::ContingencyOptions co;
+  co.tol_pu = o.solve.pf.tol_pu;
+  co.max_iter = o.solve.pf.max_iter;
+  co.threads = o.threads;
+  co.enforce_q_limits = o.solve.pf.enforce_q_limits;
+  study::ContingencyAnalysis ca(net, c.contingency_limits, co);
+  const auto list = c.scenario ? study::scenario_contingencies(*c.scenario, ca) : ca.credible_contingencies();
+  const auto res = ca.run(list);
+  r.n1 = study::security_summary(ca, res, n1_selection_text(c));
   return r;
 }
 
@@ -33,6 +55,8 @@ struct RunArgs {
   std::string path;
   SolverFlags solver;
   OutputFlags output;
+  bool no_n1 = false;
+  int threads = 0;
 };
 
 int run_run(const RunArgs& a) {
@@ -40,7 +64,11 @@ int run_run(const RunArgs& a) {
   report::TextOptions text;
   text.top_n = a.output.top;
   text.wide = a.output.wide;
-  const report::StudyReport r = study_scenario(c, study_solve_options(a.solver));
+  StudyRunOptions o;
+  o.solve = study_solve_options(a.solver);
+  o.n1 = !a.no_n1;
+  o.threads = a.threads;
+  const report::StudyReport r = study_scenario(c, o);
 
   if (a.output.format == "json")
     std::fputs((report::study_report_json(r).dump(2) + "\n").c_str(), stdout);
@@ -76,6 +104,9 @@ void add_run(CLI::App& app, int& rc) {
   cmd->add_option("SCENARIO", a->path, "scenario file (.yaml) naming its network and limits")->required();
   add_output_flags(cmd, a->output, 15, "write buses.csv, branches.csv, generators.csv, loads.csv, violations.csv, "
                                        "report.json here");
+  cmd->add_flag("--no-n1", a->no_n1, "skip the N-1 assessment (default: the scenario's contingencies, else every "
+                                     "credible one, in the verdict)");
+  add_threads(cmd, a->threads, 0, "contingencies solved in parallel");
   add_solver_flags(cmd, a->solver);
   cmd->callback([a, &rc] { rc = run_run(*a); });
 }

@@ -25,8 +25,14 @@ inline void add_commands(CLI::App& app, int& rc) {
   add_hosting(app, rc);
 }
 
-// Shared by run and compare (cmd_run.cpp): a scenario read, built, solved as every study's base case
-// (study_solve_options) and reported on.
-report::StudyReport study_scenario(const StudyCase& c, const report::SolveOptions& opt);
+// Shared by run and compare (cmd_run.cpp): a scenario solved as every study's base case
+// (study_solve_options) and reported on, with its N-1 security (the scenario's contingencies, else every
+// credible one, from that base case with its taps held) unless n1 is off.
+struct StudyRunOptions {
+  report::SolveOptions solve;
+  bool n1 = true;
+  int threads = 0;
+};
+report::StudyReport study_scenario(const StudyCase& c, const StudyRunOptions& o);
 
 }  // namespace lsflow::cli

@@ -226,6 +226,12 @@ void fill_elements(const model::Network& net, const NetworkSolution& sol, StudyR
       e.worst_end = e.buses[from_worse ? 0 : 1];
       e.loading_pct = res.loading_pct;
       e.loss_mw = res.loss_mw();
+      // A two-winding transformer between two voltage levels: what leaves at the higher one.
+      const double kv_f = net.bus(br.from).base_kv, kv_t = net.bus(br.to).base_kv;
+      if (br.kind == model::BranchKind::Transformer && kv_f != kv_t) {
+        const double p_in_hv = kv_f > kv_t ? res.from.p_mw : res.to.p_mw;
+        e.reverse_mw = std::max(0.0, -p_in_hv);
+      }
     }
     r.elements.push_back(std::move(e));
   }
@@ -257,6 +263,7 @@ void fill_elements(const model::Network& net, const NetworkSolution& sol, StudyR
       e.worst_end = e.buses[worst];
       e.loading_pct = res.loading_pct;
       e.loss_mw = res.loss_mw();
+      e.reverse_mw = std::max(0.0, -res.winding[0].p_mw);   // out of the transformer at HV
     }
     r.elements.push_back(std::move(e));
   }
@@ -315,6 +322,43 @@ void fill_buses(const model::Network& net, const NetworkSolution& sol, const Rep
                    });
 }
 
+void fill_units(const model::Network& net, const NetworkSolution& sol, StudyReport& r) {
+  auto limit = [](double q) { return std::isfinite(q) ? q : kNaN; };
+  for (std::size_t g = 0; g < net.generators.size(); ++g) {
+    const auto& gen = net.generators[g];
+    GeneratorState x;
+    x.name = gen.name;
+    x.kind = gen.kind;
+    x.bus = bus_name(net, gen.bus);
+    x.in_service = gen.in_service;
+    x.energised = gen.in_service && sol.buses[idx(gen.bus)].energised;
+    x.installed_mw = capacity_mw(gen);
+    x.qmin_mvar = limit(gen.qmin_mvar);
+    x.qmax_mvar = limit(gen.qmax_mvar);
+    x.vg_pu = gen.vg_pu;
+    if (x.energised) {
+      x.p_mw = sol.gens[g].p_mw;
+      x.q_mvar = sol.gens[g].q_mvar;
+      x.at_q_limit = sol.gens[g].at_q_limit;
+    }
+    r.generators.push_back(std::move(x));
+  }
+  for (const auto& l : net.loads) {
+    LoadState x;
+    x.name = l.name;
+    x.bus = bus_name(net, l.bus);
+    x.zone = net.bus(l.bus).zone;
+    x.category = l.category;
+    x.in_service = l.in_service;
+    x.energised = l.in_service && sol.buses[idx(l.bus)].energised;
+    if (x.in_service) {
+      x.p_mw = l.p_mw;
+      x.q_mvar = l.q_mvar;
+    }
+    r.loads.push_back(std::move(x));
+  }
+}
+
 void fill_outages(const model::Network& net, const NetworkSolution& sol, StudyReport& r) {
   for (const auto& br : net.branches)
     if (!br.in_service) r.out_of_service.push_back({br.name, br.kind == model::BranchKind::Line ? "line" : "transformer"});
@@ -362,6 +406,7 @@ StudyReport build_study_report(const model::Network& net, const NetworkSolution&
   fill_balance(net, sol, r);
   fill_elements(net, sol, r);
   fill_buses(net, sol, limits, r);
+  fill_units(net, sol, r);
   fill_outages(net, sol, r);
   return r;
 }

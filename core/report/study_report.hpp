@@ -89,7 +89,74 @@ struct ElementLoading {
   std::string worst_end;                 // bus name of that end
   double loading_pct = kNaN;             // NaN when unrated or not energised
   double loss_mw = 0.0;
+  // Transformers: P that leaves at the higher-voltage end (power sent back up from the lower-voltage
+  // side(s), e.g. distributed generation above the local load); 0 when none, or for a line.
+  double reverse_mw = 0.0;
   [[nodiscard]] bool rated() const { return rating_mva > 0.0; }
+};
+
+// Reverse flow is reported from this many MW on (below: a transformer's own losses and rounding).
+inline constexpr double kReverseFlowMw = 0.1;
+
+// One generator, every one in the network's order.
+struct GeneratorState {
+  std::string name;
+  model::GenKind kind = model::GenKind::Other;
+  std::string bus;
+  bool in_service = true;
+  bool energised = false;
+  double installed_mw = 0.0;      // installed_mw, else pmax_mw
+  double p_mw = 0.0, q_mvar = 0.0;
+  double qmin_mvar = kNaN, qmax_mvar = kNaN;   // NaN: unlimited
+  bool at_q_limit = false;        // held at a reactive limit by the Q-limit loop
+  double vg_pu = kNaN;            // voltage set-point
+};
+
+// One load, every one in the network's order.
+struct LoadState {
+  std::string name, bus, zone, category;
+  bool in_service = true;
+  bool energised = false;
+  double p_mw = 0.0, q_mvar = 0.0;
+};
+
+// N-1 security of the case (filled by the study layer: study/n1_report.hpp's security_summary).
+struct N1Finding {
+  std::string contingency;      // the element out
+  std::string what;             // overload, undervoltage, overvoltage, not converged, no supply, load lost
+  std::string element;          // the overloaded element (winding) or the bus
+  double value = kNaN;          // loading % of the emergency rating, |V| pu, lost MW
+  double limit = kNaN;          // loading limit %, band edge pu
+  double base_value = kNaN;     // the same in the base case
+};
+struct SecuritySummary {
+  bool run = false;
+  std::string selection;        // which contingencies (the scenario's list, every credible element, …)
+  std::string limits;           // the N-1 limits in one line
+  std::size_t contingencies = 0, secure = 0, islanding_only = 0, with_violations = 0, only_pre_existing = 0,
+              not_converged = 0, no_supply = 0;
+  double lost_load_mw_max = 0.0;
+  std::vector<N1Finding> worst;  // new or worsened violations, the worst first (at most a screenful)
+  std::size_t findings = 0;      // how many there are in all
+  [[nodiscard]] bool secure_n1() const { return with_violations == 0 && not_converged == 0 && no_supply == 0; }
+};
+
+// Wind curtailment that removes the case's overloads and voltage violations (study/curtailment.hpp).
+struct CurtailedUnit {
+  std::string name, bus;
+  double p_before_mw = 0.0, p_after_mw = 0.0;
+  [[nodiscard]] double curtailed_mw() const { return p_before_mw - p_after_mw; }
+};
+struct CurtailmentSummary {
+  bool run = false;
+  bool n1 = false;                       // N-1-secure curtailment
+  bool resolved = false;                 // every violation curtailment can remove is gone (verified by AC)
+  double curtailed_mw = 0.0;
+  double wind_before_mw = 0.0;
+  int rounds = 0;                        // AC solves after the first
+  std::vector<CurtailedUnit> units;      // the farms curtailed, most first
+  std::vector<std::string> binding;      // the elements / buses that bound it
+  std::vector<std::string> remaining;    // violations curtailment cannot remove (not caused by wind)
 };
 
 struct BusState {
@@ -201,12 +268,16 @@ struct StudyReport {
   std::vector<QLimitBreach> q_limit_breaches;  // largest excess first
   std::vector<OutOfService> out_of_service;
   std::vector<DeenergisedArea> deenergised;
+  std::vector<GeneratorState> generators;    // model order
+  std::vector<LoadState> loads;              // model order
+  SecuritySummary n1;                        // run only when asked (lsflow run does unless --no-n1)
+  CurtailmentSummary curtailment;            // lsflow run --curtail
 
   [[nodiscard]] bool converged() const { return convergence.converged; }
   [[nodiscard]] std::size_t unrated_elements() const;   // energised, rating 0: loading not checked
   [[nodiscard]] bool ok() const {
     return converged() && overloads.empty() && voltage_violations.empty() && balance.unserved_mw == 0.0 &&
-           q_limit_breaches.empty();
+           q_limit_breaches.empty() && (!n1.run || n1.secure_n1());
   }
 };
 
@@ -279,13 +350,18 @@ struct TextOptions {
 // `lsflow run --out DIR` files, element and bus names in every row:
 //   buses.csv       bus,id,zone,base_kv,level,energised,vm_pu,v_kv,va_deg,band_min_pu,band_max_pu,deviation_pu,status
 //   branches.csv    element,kind,from_bus,to_bus,lv_bus,in_service,energised,p_from_mw,q_from_mvar,p_to_mw,
-//                   q_to_mvar,p_lv_mw,q_lv_mvar,loss_mw,s_mva,rating_mva,loading_pct,limit_pct,status
+//                   q_to_mvar,p_lv_mw,q_lv_mvar,loss_mw,s_mva,rating_mva,loading_pct,limit_pct,reverse_mw,status
 //                   (three-winding transformers: from = HV, to = MV, lv = LV)
+//   generators.csv  generator,kind,bus,in_service,energised,installed_mw,p_mw,q_mvar,qmin_mvar,qmax_mvar,
+//                   at_q_limit,vg_pu
+//   loads.csv       load,bus,zone,category,in_service,energised,p_mw,q_mvar
 //   violations.csv  type,element,kind,level,value,unit,limit,excess,excess_unit,detail
 //                   type: overload, undervoltage, overvoltage, q_limit, deenergised; excess ≥ 0 beyond the limit
 //   report.json     study_report_json, written last: its presence says the set is whole
 [[nodiscard]] std::string buses_report_csv(const StudyReport& r);
 [[nodiscard]] std::string branches_report_csv(const StudyReport& r);
+[[nodiscard]] std::string generators_report_csv(const StudyReport& r);
+[[nodiscard]] std::string loads_report_csv(const StudyReport& r);
 [[nodiscard]] std::string violations_csv(const StudyReport& r);
 // The file names write_study_report writes, report.json last.
 [[nodiscard]] const std::vector<std::string>& study_report_files();

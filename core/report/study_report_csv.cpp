@@ -41,7 +41,7 @@ std::string buses_report_csv(const StudyReport& r) {
 std::string branches_report_csv(const StudyReport& r) {
   std::string out =
       "element,kind,from_bus,to_bus,lv_bus,in_service,energised,p_from_mw,q_from_mvar,p_to_mw,q_to_mvar,p_lv_mw,"
-      "q_lv_mvar,loss_mw,s_mva,rating_mva,loading_pct,limit_pct,status\n";
+      "q_lv_mvar,loss_mw,s_mva,rating_mva,loading_pct,limit_pct,reverse_mw,status\n";
   for (const auto& e : r.elements) {
     auto end = [&](std::size_t i, bool q) -> std::string {
       if (i >= e.ends.size()) return "";
@@ -52,13 +52,30 @@ std::string branches_report_csv(const StudyReport& r) {
                          : !e.rated()            ? "unrated"
                          : e.loading_pct > r.loading_limit_pct ? "overload"
                                                                : "ok";
-    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", csv_field(e.name),
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", csv_field(e.name),
                        to_string(e.kind), csv_field(e.buses[0]), csv_field(e.buses.size() > 1 ? e.buses[1] : ""),
                        csv_field(e.buses.size() > 2 ? e.buses[2] : ""), e.in_service ? 1 : 0, e.energised ? 1 : 0,
                        end(0, false), end(0, true), end(1, false), end(1, true), end(2, false), end(2, true),
                        e.energised ? num(e.loss_mw) : "", e.energised ? num(e.s_mva) : "", num(e.rating_mva),
-                       num(e.loading_pct), num(r.loading_limit_pct), status);
+                       num(e.loading_pct), num(r.loading_limit_pct), e.energised ? num(e.reverse_mw) : "", status);
   }
+  return out;
+}
+
+std::string generators_report_csv(const StudyReport& r) {
+  std::string out = "generator,kind,bus,in_service,energised,installed_mw,p_mw,q_mvar,qmin_mvar,qmax_mvar,at_q_limit,vg_pu\n";
+  for (const auto& g : r.generators)
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}\n", csv_field(g.name), model::to_string(g.kind),
+                       csv_field(g.bus), g.in_service ? 1 : 0, g.energised ? 1 : 0, num(g.installed_mw), num(g.p_mw),
+                       num(g.q_mvar), num(g.qmin_mvar), num(g.qmax_mvar), g.at_q_limit ? 1 : 0, num(g.vg_pu));
+  return out;
+}
+
+std::string loads_report_csv(const StudyReport& r) {
+  std::string out = "load,bus,zone,category,in_service,energised,p_mw,q_mvar\n";
+  for (const auto& l : r.loads)
+    out += fmt::format("{},{},{},{},{},{},{},{}\n", csv_field(l.name), csv_field(l.bus), csv_field(l.zone),
+                       csv_field(l.category), l.in_service ? 1 : 0, l.energised ? 1 : 0, num(l.p_mw), num(l.q_mvar));
   return out;
 }
 
@@ -86,7 +103,8 @@ std::string violations_csv(const StudyReport& r) {
 }
 
 const std::vector<std::string>& study_report_files() {
-  static const std::vector<std::string> files = {"buses.csv", "branches.csv", "violations.csv", "report.json"};
+  static const std::vector<std::string> files = {"buses.csv", "branches.csv", "generators.csv", "loads.csv",
+                                                 "violations.csv", "report.json"};
   return files;
 }
 
@@ -98,6 +116,8 @@ void write_study_report(const std::string& dir, const StudyReport& r) {
   std::filesystem::remove(std::filesystem::path(dir) / "report.json", ec);
   io::write_file_atomic(dir + "/buses.csv", buses_report_csv(r));
   io::write_file_atomic(dir + "/branches.csv", branches_report_csv(r));
+  io::write_file_atomic(dir + "/generators.csv", generators_report_csv(r));
+  io::write_file_atomic(dir + "/loads.csv", loads_report_csv(r));
   io::write_file_atomic(dir + "/violations.csv", violations_csv(r));
   io::write_file_atomic(dir + "/report.json", study_report_json(r).dump(2) + "\n");
 }

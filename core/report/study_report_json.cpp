@@ -47,14 +47,91 @@ json convergence_json(const Convergence& c) {
           {"rescued", c.rescued}};
 }
 
+json n1_json(const SecuritySummary& n) {
+  json worst = json::array();
+  for (const auto& f : n.worst)
+    worst.push_back({{"contingency", f.contingency},
+                     {"what", f.what},
+                     {"element", f.element},
+                     {"value", jnum(f.value)},
+                     {"limit", jnum(f.limit)},
+                     {"base_value", jnum(f.base_value)}});
+  return {{"run", n.run},
+          {"secure", n.run ? json(n.secure_n1()) : json(nullptr)},
+          {"selection", n.selection},
+          {"limits", n.limits},
+          {"contingencies", n.contingencies},
+          {"secure_contingencies", n.secure},
+          {"islanding_only", n.islanding_only},
+          {"with_violations", n.with_violations},
+          {"only_pre_existing", n.only_pre_existing},
+          {"not_converged", n.not_converged},
+          {"no_supply", n.no_supply},
+          {"lost_load_mw_max", n.lost_load_mw_max},
+          {"findings", n.findings},
+          {"worst", worst}};
+}
+
+SecuritySummary n1_from_json(const json& j) {
+  SecuritySummary n;
+  if (j.is_null()) return n;
+  n.run = j.value("run", false);
+  n.selection = j.value("selection", "");
+  n.limits = j.value("limits", "");
+  n.contingencies = j.value("contingencies", std::size_t{0});
+  n.secure = j.value("secure_contingencies", std::size_t{0});
+  n.islanding_only = j.value("islanding_only", std::size_t{0});
+  n.with_violations = j.value("with_violations", std::size_t{0});
+  n.only_pre_existing = j.value("only_pre_existing", std::size_t{0});
+  n.not_converged = j.value("not_converged", std::size_t{0});
+  n.no_supply = j.value("no_supply", std::size_t{0});
+  n.lost_load_mw_max = j.value("lost_load_mw_max", 0.0);
+  n.findings = j.value("findings", std::size_t{0});
+  for (const auto& f : j.value("worst", json::array()))
+    n.worst.push_back({f.at("contingency").get<std::string>(), f.at("what").get<std::string>(),
+                       f.at("element").get<std::string>(), get_num(f, "value"), get_num(f, "limit"),
+                       get_num(f, "base_value")});
+  return n;
+}
+
+json curtailment_json(const CurtailmentSummary& c) {
+  json units = json::array();
+  for (const auto& u : c.units)
+    units.push_back({{"name", u.name}, {"bus", u.bus}, {"p_before_mw", u.p_before_mw}, {"p_after_mw", u.p_after_mw},
+                     {"curtailed_mw", u.curtailed_mw()}});
+  return {{"run", c.run},           {"n1", c.n1},           {"resolved", c.resolved},
+          {"curtailed_mw", c.curtailed_mw}, {"wind_before_mw", c.wind_before_mw}, {"rounds", c.rounds},
+          {"units", units},         {"binding", c.binding}, {"remaining", c.remaining}};
+}
+
+CurtailmentSummary curtailment_from_json(const json& j) {
+  CurtailmentSummary c;
+  if (j.is_null()) return c;
+  c.run = j.value("run", false);
+  c.n1 = j.value("n1", false);
+  c.resolved = j.value("resolved", false);
+  c.curtailed_mw = j.value("curtailed_mw", 0.0);
+  c.wind_before_mw = j.value("wind_before_mw", 0.0);
+  c.rounds = j.value("rounds", 0);
+  for (const auto& u : j.value("units", json::array()))
+    c.units.push_back({u.at("name").get<std::string>(), u.at("bus").get<std::string>(), get_num(u, "p_before_mw"),
+                       get_num(u, "p_after_mw")});
+  c.binding = j.value("binding", std::vector<std::string>{});
+  c.remaining = j.value("remaining", std::vector<std::string>{});
+  return c;
+}
+
 }  // namespace
 
 json study_report_json(const StudyReport& r) {
   json j;
   j["format"] = "lsflow-study-report";
   j["version"] = 1;
-  j["scenario"] = {
-      {"name", r.scenario}, {"file", r.scenario_file}, {"description", r.description}, {"study_year", r.study_year}};
+  j["scenario"] = {{"name", r.scenario},
+                   {"file", r.scenario_file},
+                   {"description", r.description},
+                   {"study_year", r.study_year},
+                   {"base_case", r.base_case}};
   j["network"] = {{"name", r.network},           {"file", r.network_file},   {"buses", r.n_buses},
                   {"branches", r.n_branches},    {"trafos3w", r.n_trafos3w}, {"generators", r.n_generators},
                   {"loads", r.n_loads}};
@@ -63,6 +140,7 @@ json study_report_json(const StudyReport& r) {
   j["convergence"] = convergence_json(r.convergence);
   j["verdict"] = {{"text", verdict_line(r)},
                   {"ok", r.ok()},
+                  {"n1_secure", r.n1.run ? json(r.n1.secure_n1()) : json(nullptr)},
                   {"overloads", r.overloads.size()},
                   {"voltage_violations", r.voltage_violations.size()},
                   {"unserved_mw", r.balance.unserved_mw},
@@ -110,7 +188,8 @@ json study_report_json(const StudyReport& r) {
                    {"s_mva", e.s_mva},
                    {"worst_end", e.worst_end},
                    {"loading_pct", jnum(e.loading_pct)},
-                   {"loss_mw", e.loss_mw}});
+                   {"loss_mw", e.loss_mw},
+                   {"reverse_mw", e.reverse_mw}});
   }
   j["elements"] = els;
 
@@ -169,6 +248,34 @@ json study_report_json(const StudyReport& r) {
   json de = json::array();
   for (const auto& d : r.deenergised) de.push_back({{"buses", d.buses}, {"load_mw", d.load_mw}});
   j["deenergised"] = de;
+  json gens = json::array();
+  for (const auto& g : r.generators)
+    gens.push_back({{"name", g.name},
+                    {"kind", model::to_string(g.kind)},
+                    {"bus", g.bus},
+                    {"in_service", g.in_service},
+                    {"energised", g.energised},
+                    {"installed_mw", g.installed_mw},
+                    {"p_mw", g.p_mw},
+                    {"q_mvar", g.q_mvar},
+                    {"qmin_mvar", jnum(g.qmin_mvar)},
+                    {"qmax_mvar", jnum(g.qmax_mvar)},
+                    {"at_q_limit", g.at_q_limit},
+                    {"vg_pu", jnum(g.vg_pu)}});
+  j["generators"] = gens;
+  json loads = json::array();
+  for (const auto& l : r.loads)
+    loads.push_back({{"name", l.name},
+                     {"bus", l.bus},
+                     {"zone", l.zone},
+                     {"category", l.category},
+                     {"in_service", l.in_service},
+                     {"energised", l.energised},
+                     {"p_mw", l.p_mw},
+                     {"q_mvar", l.q_mvar}});
+  j["loads"] = loads;
+  j["n1"] = n1_json(r.n1);
+  j["curtailment"] = curtailment_json(r.curtailment);
   return j;
 }
 
@@ -181,6 +288,7 @@ StudyReport study_report_from_json(const json& j) {
     r.scenario_file = j.at("scenario").value("file", "");
     r.description = j.at("scenario").value("description", "");
     r.study_year = j.at("scenario").value("study_year", 0);
+    r.base_case = j.at("scenario").value("base_case", "");
     const auto& n = j.at("network");
     r.network = n.value("name", "");
     r.network_file = n.value("file", "");
@@ -253,6 +361,7 @@ StudyReport study_report_from_json(const json& j) {
       x.worst_end = e.at("worst_end").get<std::string>();
       x.loading_pct = get_num(e, "loading_pct");
       x.loss_mw = get_num(e, "loss_mw");
+      x.reverse_mw = e.value("reverse_mw", 0.0);
       r.elements.push_back(std::move(x));
     }
     for (const auto& s : j.at("buses")) {
@@ -296,6 +405,29 @@ StudyReport study_report_from_json(const json& j) {
       r.out_of_service.push_back({o.at("name").get<std::string>(), o.at("kind").get<std::string>()});
     for (const auto& d : j.at("deenergised"))
       r.deenergised.push_back({d.at("buses").get<std::vector<std::string>>(), get_num(d, "load_mw")});
+    for (const auto& g : j.value("generators", json::array())) {
+      GeneratorState x;
+      x.name = g.at("name").get<std::string>();
+      if (!model::parse_gen_kind(g.at("kind").get<std::string>(), x.kind)) x.kind = model::GenKind::Other;
+      x.bus = g.at("bus").get<std::string>();
+      x.in_service = g.at("in_service").get<bool>();
+      x.energised = g.at("energised").get<bool>();
+      x.installed_mw = get_num(g, "installed_mw");
+      x.p_mw = get_num(g, "p_mw");
+      x.q_mvar = get_num(g, "q_mvar");
+      x.qmin_mvar = get_num(g, "qmin_mvar");
+      x.qmax_mvar = get_num(g, "qmax_mvar");
+      x.at_q_limit = g.at("at_q_limit").get<bool>();
+      x.vg_pu = get_num(g, "vg_pu");
+      r.generators.push_back(std::move(x));
+    }
+    for (const auto& l : j.value("loads", json::array()))
+      r.loads.push_back({l.at("name").get<std::string>(), l.at("bus").get<std::string>(),
+                         l.at("zone").get<std::string>(), l.at("category").get<std::string>(),
+                         l.at("in_service").get<bool>(), l.at("energised").get<bool>(), get_num(l, "p_mw"),
+                         get_num(l, "q_mvar")});
+    r.n1 = n1_from_json(j.value("n1", json(nullptr)));
+    r.curtailment = curtailment_from_json(j.value("curtailment", json(nullptr)));
   } catch (const json::exception& e) {
     throw InputError(fmt::format("malformed study report: {}", e.what()));
   }

@@ -30,6 +30,14 @@ std::string bus_name(const model::Network& net, BusIdx b) {
   return bus.name.empty() ? fmt::format("{}", bus.id) : fmt::format("{} ({})", bus.id, bus.name);
 }
 
+// "name,id" of a bus for the CSV files, as `lsflow run --out` writes buses (the name is the id when the
+// bus has none).
+std::string bus_cells(const model::Network& net, BusIdx b) {
+  if (!b.valid()) return ",";
+  const auto& bus = net.bus(b);
+  return fmt::format("{},{}", csv_field(bus.name.empty() ? std::to_string(bus.id) : bus.name), bus.id);
+}
+
 std::string_view kind_name(const model::Network& net, const ElementRef& e) {
   switch (e.kind) {
     case ElementRef::Kind::Branch:
@@ -457,8 +465,8 @@ std::string n1_contingencies_csv(const ContingencyAnalysis& ca, const Contingenc
                        num(rec.max_mismatch_mva), rec.overloads, rec.undervoltages, rec.overvoltages,
                        num(rec.max_loading_pct),
                        rec.max_loading_monitor >= 0 ? csv_field(ca.monitor_label(rec.max_loading_monitor)) : "",
-                       num(rec.min_vm_pu), rec.min_vm_bus.valid() ? fmt::format("{}", net.bus(rec.min_vm_bus).id) : "",
-                       num(rec.max_vm_pu), rec.max_vm_bus.valid() ? fmt::format("{}", net.bus(rec.max_vm_bus).id) : "",
+                       num(rec.min_vm_pu), rec.min_vm_bus.valid() ? csv_field(net.bus(rec.min_vm_bus).name.empty() ? std::to_string(net.bus(rec.min_vm_bus).id) : net.bus(rec.min_vm_bus).name) : "",
+                       num(rec.max_vm_pu), rec.max_vm_bus.valid() ? csv_field(net.bus(rec.max_vm_bus).name.empty() ? std::to_string(net.bus(rec.max_vm_bus).id) : net.bus(rec.max_vm_bus).name) : "",
                        rec.islanded_buses, num(rec.lost_load_mw), num(rec.separated_load_mw),
                        num(rec.separated_gen_mw), solved ? num(rec.ref_gen_mw) : "",
                        solved ? num(rec.ref_pickup_mw) : "", rec.new_violations, rec.worsened_violations);
@@ -476,19 +484,19 @@ std::string n1_overloads_csv(const ContingencyAnalysis& ca, const ContingencyRes
 }
 
 std::string n1_voltage_csv(const ContingencyAnalysis& ca, const ContingencyResults& r) {
-  std::string out = "contingency,outage,bus,vm_pu,base_vm_pu,vmin_pu,vmax_pu,pre_existing\n";
+  std::string out = "contingency,outage,bus,id,vm_pu,base_vm_pu,vmin_pu,vmax_pu,pre_existing\n";
   for (const auto& v : r.voltage_violations)
     out += fmt::format("{},{},{},{},{},{},{},{}\n", v.contingency + 1, csv_field(outage_name(ca, r, v.contingency)),
-                       ca.network().bus(v.bus).id, num(v.vm_pu), num(v.base_vm_pu), num(v.vmin_pu), num(v.vmax_pu),
+                       bus_cells(ca.network(), v.bus), num(v.vm_pu), num(v.base_vm_pu), num(v.vmin_pu), num(v.vmax_pu),
                        v.pre_existing && !outage_related(v) ? 1 : 0);
   return out;
 }
 
 std::string n1_islanding_csv(const ContingencyAnalysis& ca, const ContingencyResults& r) {
-  std::string out = "contingency,outage,bus,load_mw,with_generation\n";
+  std::string out = "contingency,outage,bus,id,load_mw,with_generation\n";
   for (const auto& b : r.islanded)
     out += fmt::format("{},{},{},{},{}\n", b.contingency + 1, csv_field(outage_name(ca, r, b.contingency)),
-                       ca.network().bus(b.bus).id, num(b.load_mw), b.with_generation ? 1 : 0);
+                       bus_cells(ca.network(), b.bus), num(b.load_mw), b.with_generation ? 1 : 0);
   return out;
 }
 
@@ -506,11 +514,11 @@ std::string n1_element_worst_csv(const ContingencyAnalysis& ca, const Contingenc
 
 std::string n1_bus_worst_csv(const ContingencyAnalysis& ca, const ContingencyResults& r) {
   const auto& net = ca.network();
-  std::string out = "bus,base_vm_pu,min_vm_pu,min_outage,max_vm_pu,max_outage\n";
+  std::string out = "bus,id,base_vm_pu,min_vm_pu,min_outage,max_vm_pu,max_outage\n";
   for (std::size_t i = 0; i < r.bus_worst.size(); ++i) {
     const auto& w = r.bus_worst[i];
     if (w.min_contingency < 0) continue;
-    out += fmt::format("{},{},{},{},{},{}\n", net.buses[i].id, num(ca.base().buses[i].vm_pu), num(w.min_vm_pu),
+    out += fmt::format("{},{},{},{},{},{}\n", bus_cells(net, BusIdx{static_cast<std::int32_t>(i)}), num(ca.base().buses[i].vm_pu), num(w.min_vm_pu),
                        csv_field(outage_name(ca, r, w.min_contingency)), num(w.max_vm_pu),
                        csv_field(outage_name(ca, r, w.max_contingency)));
   }
@@ -534,6 +542,56 @@ void write_n1_outputs(const std::string& dir, const ContingencyAnalysis& ca, con
   io::write_file_atomic(dir + "/element_worst.csv", n1_element_worst_csv(ca, r));
   io::write_file_atomic(dir + "/bus_worst.csv", n1_bus_worst_csv(ca, r));
   io::write_file_atomic(dir + "/summary.json", n1_json(ca, r, top_n).dump(2) + "\n");
+}
+
+report::SecuritySummary security_summary(const ContingencyAnalysis& ca, const ContingencyResults& r,
+                                         const std::string& selection, std::size_t top) {
+  const auto& net = ca.network();
+  const auto counts = count_outcomes(r);
+  report::SecuritySummary out;
+  out.run = true;
+  out.selection = selection;
+  out.limits = fmt::format("loading {:g} % of the emergency rating, N-1 voltage bands; {}", ca.limits().loading_n1_pct,
+                           ca.options().enforce_q_limits ? "reactive limits enforced" : "reactive limits NOT enforced");
+  out.contingencies = counts.total;
+  out.secure = counts.secure;
+  out.islanding_only = counts.islanding_only;
+  out.with_violations = counts.with_violations;
+  out.only_pre_existing = counts.only_pre_existing;
+  out.not_converged = counts.not_converged;
+  out.no_supply = counts.no_supply;
+  out.lost_load_mw_max = counts.lost_load_mw_max;
+  // Per contingency, its findings in the order the lists hold them (overloads highest first).
+  std::vector<std::vector<report::N1Finding>> by_c(r.records.size());
+  for (const auto& o : r.overloads)
+    if (outage_related(o))
+      by_c[static_cast<std::size_t>(o.contingency)].push_back(
+          {outage_name(ca, r, o.contingency), "overload", ca.monitor_label(o.monitor), o.loading_pct, ca.limits().loading_n1_pct,
+           o.base_loading_pct});
+  for (const auto& v : r.voltage_violations)
+    if (outage_related(v)) {
+      const bool low = v.vm_pu < v.vmin_pu;
+      const auto& bus = net.bus(v.bus);
+      by_c[static_cast<std::size_t>(v.contingency)].push_back(
+          {outage_name(ca, r, v.contingency), low ? "undervoltage" : "overvoltage",
+           bus.name.empty() ? fmt::format("bus {}", bus.id) : bus.name, v.vm_pu, low ? v.vmin_pu : v.vmax_pu,
+           v.base_vm_pu});
+    }
+  for (const auto c : rank_contingencies(ca, r)) {
+    const auto& rec = r.records[static_cast<std::size_t>(c)];
+    auto& list = by_c[static_cast<std::size_t>(c)];
+    const std::string name = outage_name(ca, r, c);
+    if (rec.outcome == Outcome::NotConverged) list.insert(list.begin(), {name, "not converged", "the power flow"});
+    if (rec.outcome == Outcome::NoSupply)
+      list.insert(list.begin(), {name, "no supply", "the whole island", rec.lost_load_mw});
+    if (rec.outcome == Outcome::Solved && rec.lost_load_mw > 0.0)
+      list.push_back({name, "load lost", "islanded buses", rec.lost_load_mw});
+    for (auto& f : list) {
+      ++out.findings;
+      if (out.worst.size() < top) out.worst.push_back(std::move(f));
+    }
+  }
+  return out;
 }
 
 }  // namespace lsflow::study

@@ -4,12 +4,12 @@
 //   contingencies.csv        one row per contingency, in list order: outcome, iterations, checks,
 //                            islanding, reference-unit pickup
 //   overloads.csv            contingency, element, loading_pct (limit: summary), base_loading_pct, …
-//   voltage_violations.csv   contingency, bus, vm_pu, base_vm_pu, band
-//   islanding.csv            contingency, bus cut off from the reference, its load, whether its part
-//                            has generation
+//   voltage_violations.csv   contingency, bus (name), id, vm_pu, base_vm_pu, band
+//   islanding.csv            contingency, bus cut off from the reference (name, id), its load, whether its
+//                            part has generation
 //   element_worst.csv        per monitored element: base loading and the worst post-contingency
 //                            loading with the contingency that causes it
-//   bus_worst.csv            per bus: base voltage and the lowest / highest post-contingency voltage
+//   bus_worst.csv            per bus (name, id): base voltage and the lowest / highest post-contingency voltage
 //   summary.json             counts, limits, method notes, rankings (written last: its presence says
 //                            the others are whole)
 //
@@ -27,6 +27,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "report/study_report.hpp"
 #include "study/contingency.hpp"
 
 namespace lsflow::study {
@@ -65,5 +66,10 @@ void write_n1_outputs(const std::string& dir, const ContingencyAnalysis& ca, con
 [[nodiscard]] const std::vector<std::string>& n1_output_files();
 
 [[nodiscard]] std::string_view to_string(Outcome o);
+
+// The N-1 part of a study report (lsflow run): the counts, and the new or worsened violations of the
+// contingencies in rank order (at most `top` of them; `findings` says how many there are in all).
+[[nodiscard]] report::SecuritySummary security_summary(const ContingencyAnalysis& ca, const ContingencyResults& r,
+                                                       const std::string& selection, std::size_t top = 50);
 
 }  // namespace lsflow::study

@@ -491,6 +491,7 @@ TEST_CASE("study report: the text has aligned tables with units", "[report][stud
   const auto s = solve(TestGrid{}.build());
   report::TextOptions opt;
   opt.top_n = 2;
+  opt.wide = true;   // every column
   const auto text = report::study_report_text(s.rep, opt);
   for (const char* header : {"installed (MW)", "P (MW)", "Q (Mvar)", "rating (MVA)", "loading (%)", "limit (%)",
                              "V (kV)", "V (pu)", "band (pu)", "deviation (pu)", "P in (MW)"})
