@@ -1,5 +1,5 @@
 #pragma once
-// Minimal CSV reading for tests: header + rows of fields (no quoting needed by our files).
+// Minimal CSV reading for tests: header + rows of fields (RFC 4180 quoting).
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -23,12 +23,32 @@ struct Csv {
   }
 };
 
+// Fields of one line; a field in double quotes may hold commas ("" is a quote), RFC 4180.
 inline std::vector<std::string> split_csv_line(const std::string& line) {
   std::vector<std::string> out;
   std::string field;
-  std::stringstream ss(line);
-  while (std::getline(ss, field, ',')) out.push_back(field);
-  if (!line.empty() && line.back() == ',') out.emplace_back();
+  bool quoted = false;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+        field += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        field += c;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      out.push_back(field);
+      field.clear();
+    } else if (c != '\r') {
+      field += c;
+    }
+  }
+  out.push_back(field);
   return out;
 }
 
