@@ -62,12 +62,23 @@ std::string mw_text(double mw, bool at_max) {
   return at_max ? fmt::format("≥ {:.0f}", mw) : fmt::format("{:.0f}", mw);
 }
 
+// The binding violation in a few words: "L110_X 101.8 %", "HuuLung35 0.892 pu < 0.900", "… | Y out"; "+N":
+// other violations at the same MW.
 std::string binding_text(const study::HostingLimit& l, bool at_max, bool same_as_normal) {
+  using study::HostingViolation;
   if (at_max) return "none up to the search limit";
-  if (l.kind == study::HostingViolation::None) return "—";
-  std::string s = l.text();
-  if (same_as_normal) s = "normal-operation limit: " + s;
-  if (l.violations > 1) s += fmt::format(" (+{} more)", l.violations - 1);
+  if (l.kind == HostingViolation::None) return "—";
+  std::string s;
+  switch (l.kind) {
+    case HostingViolation::Overload: s = fmt::format("{} {:.1f} %", l.element, l.value); break;
+    case HostingViolation::Undervoltage: s = fmt::format("{} {:.3f} pu < {:.3f}", l.element, l.value, l.limit); break;
+    case HostingViolation::Overvoltage: s = fmt::format("{} {:.3f} pu > {:.3f}", l.element, l.value, l.limit); break;
+    case HostingViolation::NotConverged: s = "no power-flow solution"; break;
+    case HostingViolation::None: break;
+  }
+  if (!l.contingency.empty()) s += " | " + l.contingency + " out";
+  if (same_as_normal) s = "N-0: " + s;
+  if (l.violations > 1) s += fmt::format(" +{}", l.violations - 1);
   return s;
 }
 
@@ -82,22 +93,26 @@ nlohmann::json limit_json(const study::HostingLimit& l) {
   return j;
 }
 
+nlohmann::json result_json(const study::HostingResult& r, bool n1) {
+  nlohmann::json b;
+  if (r.evaluated) {
+    b["normal"] = {{"mw", r.normal_mw}, {"at_search_limit", r.normal_at_max}, {"binding", limit_json(r.normal)}};
+    if (n1) b["n1"] = {{"mw", r.n1_mw}, {"at_search_limit", r.n1_at_max}, {"binding", limit_json(r.n1)}};
+  }
+  b["contingencies_not_evaluated"] = r.skipped;
+  b["solves"] = r.solves;
+  b["n1_runs"] = r.n1_runs;
+  return b;
+}
+
 nlohmann::json study_json(const std::string& name, const std::string& file, const study::HostingStudy& st) {
   using nlohmann::json;
   json buses = json::array();
   for (const auto& r : st.buses) {
     json b = {{"bus", r.name}, {"zone", r.zone}, {"base_kv", r.base_kv}, {"evaluated", r.evaluated}};
     if (!r.failure.empty()) b["failure"] = r.failure;
-    if (r.evaluated) {
-      b["normal"] = {
-          {"mw", r.normal_mw}, {"at_search_limit", r.normal_at_max}, {"binding", limit_json(r.normal)}};
-      if (st.options.n1)
-        b["n1"] = {{"mw", r.n1_mw}, {"at_search_limit", r.n1_at_max}, {"binding", limit_json(r.n1)}};
-    }
-    b["existing_violations"] = r.existing;
-    b["contingencies_not_evaluated"] = r.skipped;
-    b["solves"] = r.solves;
-    b["n1_runs"] = r.n1_runs;
+    b.update(result_json(r, st.options.n1));
+    b["existing_violations"] = r.existing;   // beyond the study's list
     b["elapsed_s"] = r.elapsed_s;
     buses.push_back(b);
   }
@@ -110,12 +125,23 @@ nlohmann::json study_json(const std::string& name, const std::string& file, cons
               {"step_mw", o.step_mw},
               {"n1", o.n1},
               {"contingencies", st.contingencies},
-              {"existing_loading_margin_pct", o.existing_loading_margin_pct},
-              {"existing_voltage_margin_pu", o.existing_voltage_margin_pu},
+              {"binding", "new violations only (none with 0 MW added)"},
+              {"reactive_limits", o.enforce_q_limits},
               {"voltage_min_kv", o.voltage_min_kv},
               {"limits", st.limits_source}}},
             {"elapsed_s", st.elapsed_s},
+            {"existing_violations", st.existing},
             {"buses", buses}};
+  if (o.fleet) {
+    const auto& f = st.fleet;
+    json fj = {{"evaluated", f.evaluated}, {"installed_mw", f.installed_mw}};
+    if (!f.failure.empty()) fj["failure"] = f.failure;
+    fj.update(result_json(f.mw, o.n1));
+    fj["normal_export_mw"] = std::isnan(f.normal_export_mw) ? json(nullptr) : json(f.normal_export_mw);
+    fj["n1_export_mw"] = std::isnan(f.n1_export_mw) ? json(nullptr) : json(f.n1_export_mw);
+    fj["existing_violations"] = f.mw.existing;
+    j["fleet"] = fj;
+  }
   return j;
 }
 
@@ -128,66 +154,75 @@ std::string study_csv(const study::HostingStudy& st) {
       "value,"
       "n1_limit,n1_first_failing_mw,existing_violations\n";
   auto num = [](double x) { return std::isnan(x) ? std::string() : fmt::format("{:.4f}", x); };
-  for (const auto& r : st.buses) {
+  auto row = [&](const study::HostingResult& r, const std::string& zone, double kv, const std::vector<std::string>& ex) {
     std::string existing;
-    for (std::size_t i = 0; i < r.existing.size(); ++i) existing += (i ? "; " : "") + r.existing[i];
+    for (std::size_t i = 0; i < ex.size(); ++i) existing += (i ? "; " : "") + ex[i];
     s += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", csv_field(r.name),
-                     csv_field(r.zone), r.base_kv, r.evaluated ? 1 : 0, num(r.normal_mw),
+                     csv_field(zone), kv > 0 ? fmt::format("{}", kv) : "", r.evaluated ? 1 : 0, num(r.normal_mw),
                      r.normal_at_max ? 1 : 0, study::to_string(r.normal.kind), csv_field(r.normal.element),
                      num(r.normal.value), num(r.normal.limit), num(r.normal.at_mw), num(r.n1_mw),
                      r.n1_at_max ? 1 : 0, st.options.n1 ? study::to_string(r.n1.kind) : "",
                      csv_field(r.n1.element), csv_field(r.n1.contingency), num(r.n1.value), num(r.n1.limit),
                      num(r.n1.at_mw), csv_field(existing));
+  };
+  for (const auto& r : st.buses) {
+    std::vector<std::string> ex = st.existing;
+    ex.insert(ex.end(), r.existing.begin(), r.existing.end());
+    row(r, r.zone, r.base_kv, ex);
   }
+  if (st.options.fleet) row(st.fleet.mw, "(all wind farms)", 0.0, st.fleet.mw.existing);
   return s;
 }
 
 std::string study_text(const std::string& name, const std::string& file, int year,
-                       const std::string& limits_text, const study::HostingStudy& st) {
+                       const std::string& limits_text, const study::HostingStudy& st, const OutputFlags& out) {
   const auto& o = st.options;
-  std::string s =
-      fmt::format("lsflow hosting — {} '{}'{}\n  file      {}\n  limits    {}\n", year ? "scenario" : "case",
-                  name, year ? fmt::format(", study year {}", year) : "", file, limits_text);
-  s += fmt::format(
-      "  method    a wind unit {} added at each bus alone, the rest as the case has it (the reference unit "
-      "takes the MW); bisection on its MW to {} MW, searched up to {} MW; violations present with 0 MW "
-      "added bind only when worsened by > {} % of rating or > {} pu\n",
-      o.vg_pu ? fmt::format("holding {:.3f} pu (PV, no Q limits)", *o.vg_pu)
-              : std::string("at unity power factor"),
-      o.step_mw, o.max_mw, o.existing_loading_margin_pct, o.existing_voltage_margin_pu);
+  const std::size_t width = out.wide ? 0 : report::kTextWidth;
+  auto field = [&](const char* label, const std::string& text) {
+    return report::wrap_text(text, width, fmt::format("  {:<10}", label), "            ");
+  };
+  std::string s = fmt::format("lsflow hosting — {} '{}'{}\n", year ? "scenario" : "case", name,
+                              year ? fmt::format(", study year {}", year) : "");
+  s += field("file", file) + field("limits", limits_text);
+  s += field("method",
+             fmt::format("a wind unit {} added at each bus alone, the rest as the case has it (the reference unit takes "
+                         "the MW); bisection on its MW to {} MW, searched up to {} MW; only NEW violations bind (those "
+                         "already there with 0 MW added are listed below, once); base case of every trial with the "
+                         "automatic taps settled, reactive limits {}",
+                         o.vg_pu ? fmt::format("holding {:.3f} pu (PV, no Q limits)", *o.vg_pu)
+                                 : std::string("at unity power factor"),
+                         o.step_mw, o.max_mw, o.enforce_q_limits ? "enforced" : "NOT enforced (--no-q-limits)"));
   s += o.voltage_min_kv > 0.0
-           ? fmt::format("  voltages  checked at buses of {} kV and above only (--voltage-min-kv)\n",
-                         o.voltage_min_kv)
-           : std::string("  voltages  checked at every bus with a band\n");
+           ? field("voltages", fmt::format("checked at buses of {} kV and above only (--voltage-min-kv)", o.voltage_min_kv))
+           : field("voltages", "checked at every bus with a band");
   if (o.n1)
-    s += fmt::format(
-        "  N-1       normal operation and every one of {} contingencies (lines, transformers, generators but "
-        "the grid equivalent) against the N-1 limits; taps held\n",
-        st.contingencies);
+    s += field("N-1", fmt::format("normal operation and every one of {} credible contingencies (lines, transformers, "
+                                  "generators; not the grid equivalent) against the N-1 limits; taps held",
+                                  st.contingencies));
   std::size_t evaluated = 0;
   for (const auto& r : st.buses) evaluated += r.evaluated;
-  s += fmt::format("  done      {} of {} buses in {:.2f} s\n\n", evaluated, st.buses.size(), st.elapsed_s);
+  s += field("done", fmt::format("{} of {} buses in {:.2f} s", evaluated, st.buses.size(), st.elapsed_s)) + "\n";
 
+  using report::TextTable;
   TextTable t;
+  t.set_max_width(width);
   t.add_column("bus", TextTable::Align::Left);
   t.add_column("kV", TextTable::Align::Right);
-  t.add_column("zone", TextTable::Align::Left);
+  t.add_column("zone", TextTable::Align::Left, TextTable::Fit::Drop);
   t.add_column("normal (MW)", TextTable::Align::Right);
-  t.add_column("binding in normal operation", TextTable::Align::Left);
+  t.add_column("binding in normal operation", TextTable::Align::Left, TextTable::Fit::Shrink);
   if (o.n1) {
     t.add_column("N-1 (MW)", TextTable::Align::Right);
-    t.add_column("binding under N-1", TextTable::Align::Left);
+    t.add_column("binding under N-1", TextTable::Align::Left, TextTable::Fit::Shrink);
   }
-  for (const auto& r : st.buses) {
+  auto add = [&](const study::HostingResult& r, const std::string& kv, const std::string& zone) {
     if (!r.evaluated) {
-      std::vector<std::string> row = {r.name, fixed(r.base_kv, 0), r.zone, "—",
-                                      r.failure.empty() ? "not run" : r.failure};
+      std::vector<std::string> row = {r.name, kv, zone, "—", r.failure.empty() ? "not run" : r.failure};
       if (o.n1) row.insert(row.end(), {"—", ""});
       t.add_row(row);
-      continue;
+      return;
     }
-    std::vector<std::string> row = {r.name, fixed(r.base_kv, 0), r.zone,
-                                    mw_text(r.normal_mw, r.normal_at_max),
+    std::vector<std::string> row = {r.name, kv, zone, mw_text(r.normal_mw, r.normal_at_max),
                                     binding_text(r.normal, r.normal_at_max, false)};
     if (o.n1) {
       const bool same = r.n1.contingency.empty() && r.n1.kind != study::HostingViolation::None;
@@ -195,31 +230,58 @@ std::string study_text(const std::string& name, const std::string& file, int yea
       row.push_back(binding_text(r.n1, r.n1_at_max, same));
     }
     t.add_row(row);
-  }
+  };
+  for (const auto& r : st.buses) add(r, fixed(r.base_kv, 0), r.zone);
   s += t.render();
-  s += fmt::format(
-      "  The MW are the largest added MW verified to pass; the first failure found lies at most {} MW "
-      "above (the binding element is the worst violation there).\n",
-      o.step_mw);
+  s += report::wrap_text(fmt::format("The MW are the largest added MW verified to pass; the first failure found lies at "
+                                     "most {} MW above; binding: the worst new violation there (loading % of the "
+                                     "rating; 'X out': after that outage; 'N-0': the normal-operation limit binds "
+                                     "first; +N: other new violations at that MW).",
+                                     o.step_mw),
+                         width, "  ", "  ");
+  if (o.fleet) {
+    const auto& f = st.fleet;
+    s += "\nThe wind fleet as a whole (every in-service farm at one share of its installed MW): the export limit\n";
+    if (!f.evaluated) {
+      s += "  not evaluated: " + (f.failure.empty() ? std::string("interrupted") : f.failure) + "\n";
+    } else {
+      auto line = [&](const char* what, double mw, bool at_max, double export_mw, const study::HostingLimit& l) {
+        s += report::wrap_text(
+            fmt::format("{}: {} MW of {:.0f} MW installed ({:.0f} %), export {} MW; binding: {}", what,
+                        mw_text(mw, at_max), f.installed_mw, 100.0 * mw / f.installed_mw,
+                        std::isnan(export_mw) ? std::string("—") : fmt::format("{:.0f}", export_mw),
+                        binding_text(l, at_max, false)),
+            width, "  ", "    ");
+      };
+      line("N-0", f.mw.normal_mw, f.mw.normal_at_max, f.normal_export_mw, f.mw.normal);
+      if (o.n1) line("N-1", f.mw.n1_mw, f.mw.n1_at_max, f.n1_export_mw, f.mw.n1);
+    }
+  }
   for (const auto& r : st.buses) {
     if (r.skipped.empty()) continue;
     std::string list;
     for (std::size_t i = 0; i < r.skipped.size(); ++i) list += (i ? "; " : "") + r.skipped[i];
-    s += fmt::format("  WARNING {}: contingencies the N-1 engine could not evaluate, left out: {}\n", r.name,
-                     list);
+    s += report::wrap_text(fmt::format("WARNING {}: contingencies the N-1 engine could not evaluate, left out: {}",
+                                       r.name, list),
+                           width, "  ", "    ");
   }
-  bool any = false;
+  if (!st.existing.empty()) {
+    s += fmt::format("\nViolations already present with 0 MW added ({}; they do not bind):\n", st.existing.size());
+    const std::size_t shown = out.wide ? st.existing.size() : std::min(st.existing.size(), out.top);
+    for (std::size_t i = 0; i < shown; ++i) s += report::wrap_text(st.existing[i], width, "  ", "    ");
+    if (shown < st.existing.size())
+      s += fmt::format("  … and {} more (--top {} or --format json lists them all)\n", st.existing.size() - shown,
+                       st.existing.size());
+  }
   for (const auto& r : st.buses) {
     if (r.existing.empty()) continue;
-    if (!any) s += "\nViolations already present with 0 MW added (not binding unless worsened):\n";
-    any = true;
-    std::string list;
-    for (std::size_t i = 0; i < r.existing.size() && i < 6; ++i) list += (i ? "; " : "") + r.existing[i];
-    if (r.existing.size() > 6) list += fmt::format("; and {} more", r.existing.size() - 6);
-    s += fmt::format("  {}: {}\n", r.name, list);
+    s += report::wrap_text(fmt::format("{} (its own case with 0 MW, e.g. the unit holding its voltage): {}", r.name,
+                                       fmt::join(r.existing, "; ")),
+                           width, "  ", "    ");
   }
   return s;
 }
+
 
 struct HostingArgs {
   std::string path, buses;
@@ -227,7 +289,7 @@ struct HostingArgs {
   OutputFlags output;
   double max_mw = 1000.0, step_mw = 5.0, voltage_min_kv = 0.0;
   std::optional<double> vg_pu;
-  bool no_n1 = false, no_progress = false;
+  bool no_n1 = false, no_progress = false, no_fleet = false;
   int threads = 0;
 };
 
@@ -243,6 +305,7 @@ int run_hosting(const HostingArgs& a) {
   opt.tol_pu = a.solver.tol_pu;
   opt.max_iter = a.solver.max_iter;
   opt.enforce_q_limits = !a.solver.no_q_limits;
+  opt.fleet = !a.no_fleet && a.buses.empty();
 
   const StudyCase c = load_study_case(a.path);
   const model::Network& net = c.net;
@@ -266,7 +329,7 @@ int run_hosting(const HostingArgs& a) {
   if (a.output.format == "json")
     std::fputs((study_json(c.name, a.path, st).dump(2) + "\n").c_str(), stdout);
   else
-    std::fputs(study_text(c.name, a.path, c.study_year, c.limits_text, st).c_str(), stdout);
+    std::fputs(study_text(c.name, a.path, c.study_year, c.limits_text, st, a.output).c_str(), stdout);
   std::fflush(stdout);
   std::size_t evaluated = 0;
   for (const auto& r : st.buses) evaluated += r.evaluated;
@@ -302,6 +365,7 @@ void add_hosting(CLI::App& app, int& rc) {
   cmd->add_option("--max-mw", a->max_mw, "upper end of the search, MW")->capture_default_str()->check(CLI::Range(1.0, 1e6))->type_name("MW");
   cmd->add_option("--step-mw", a->step_mw, "bisection tolerance, MW")->capture_default_str()->check(CLI::Range(0.01, 1e5))->type_name("MW");
   cmd->add_flag("--no-n1", a->no_n1, "normal operation only");
+  cmd->add_flag("--no-fleet", a->no_fleet, "skip the wind fleet as a whole (the export limit; also skipped with --buses)");
   cmd->add_option("--vg", a->vg_pu, "the added unit holds this voltage, pu (PV, no Q limits); default unity power factor")
       ->check(CLI::Range(0.8, 1.2))
       ->type_name("PU");

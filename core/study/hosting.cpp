@@ -33,13 +33,13 @@ std::string bus_label(const model::Network& net, BusIdx b) {
   return bus.name.empty() ? fmt::format("bus {}", bus.id) : bus.name;
 }
 
-// Violations found with 0 MW added: they bind only when made worse by more than the margins.
+// Violations found with 0 MW added: they never bind (a violation binds only where there was none).
 struct Baseline {
-  std::map<std::int32_t, double> loading;                              // monitor → loading % (normal)
-  std::map<std::int32_t, VoltageViolation> voltage;                    // bus → violation (normal)
-  std::map<std::pair<std::int32_t, std::int32_t>, double> n1_loading;  // (contingency, monitor)
-  std::map<std::pair<std::int32_t, std::int32_t>, VoltageViolation> n1_voltage;  // (contingency, bus)
-  std::set<std::int32_t> n1_failed;  // contingencies that do not converge
+  std::set<std::int32_t> loading;                           // monitors overloaded (normal)
+  std::set<std::int32_t> voltage;                           // buses out of band (normal)
+  std::set<std::pair<std::int32_t, std::int32_t>> n1_loading;  // (contingency, monitor)
+  std::set<std::pair<std::int32_t, std::int32_t>> n1_voltage;  // (contingency, bus)
+  std::set<std::int32_t> n1_failed;                         // contingencies that do not converge
 };
 
 struct Trial {
@@ -47,6 +47,7 @@ struct Trial {
   bool interrupted = false;
   HostingLimit worst;
   double worst_score = -std::numeric_limits<double>::infinity();
+  double export_mw = kNaN;   // −P of the grid units in the trial's base case
 
   void consider(HostingLimit l, double score) {
     ok = false;
@@ -60,10 +61,13 @@ struct Trial {
   }
 };
 
-class BusStudy {
+// One study: a network and a knob (MW) that the trials set — a wind unit added at a bus, or the whole
+// wind fleet at a share of its installed MW.
+class KnobStudy {
  public:
-  BusStudy(const model::Network& base, const ContingencyLimits& limits, BusIdx bus, const HostingOptions& opt,
-           const std::atomic<bool>* stop)
+  // A unit added at `bus`.
+  KnobStudy(const model::Network& base, const ContingencyLimits& limits, BusIdx bus, const HostingOptions& opt,
+            const std::atomic<bool>* stop)
       : net_(base), limits_(limits), opt_(opt), stop_(stop) {
     model::Generator g;
     g.name = fmt::format("Hosting_{}", bus_label(base, bus));
@@ -89,9 +93,24 @@ class BusStudy {
     net_.generators.push_back(std::move(g));
     taps_ = report::automatic_taps(net_);
   }
+  // The wind fleet: every in-service wind unit of `base`.
+  KnobStudy(const model::Network& base, const ContingencyLimits& limits, const HostingOptions& opt,
+            const std::atomic<bool>* stop)
+      : net_(base), limits_(limits), opt_(opt), stop_(stop) {
+    for (std::size_t g = 0; g < net_.generators.size(); ++g) {
+      const auto& u = net_.generators[g];
+      if (u.in_service && u.kind == model::GenKind::Wind) {
+        fleet_.push_back(g);
+        fleet_installed_mw_ += u.installed_mw > 0.0 ? u.installed_mw : u.pmax_mw;
+      }
+    }
+    taps_ = report::automatic_taps(net_);
+  }
 
-  // The 0 MW case: contingency list and the violations that are already there. False when it does
-  // not solve (then `failure` says why).
+  [[nodiscard]] double fleet_installed_mw() const { return fleet_installed_mw_; }
+
+  // The 0 MW case: contingency list and the violations that are already there (r.existing). False when
+  // it does not solve (then `failure` says why).
   bool baseline(HostingResult& r) {
     set_mw(0.0);
     std::unique_ptr<ContingencyAnalysis> ca;
@@ -106,22 +125,20 @@ class BusStudy {
       return false;
     }
     for (const auto& ov : ca->base_overloads()) {
-      base_.loading[ov.monitor] = ov.loading_pct;
-      r.existing.push_back(fmt::format("{} at {:.1f} % (limit {} %)", ca->monitor_label(ov.monitor),
-                                       ov.loading_pct, limits_.loading_normal_pct));
+      base_.loading.insert(ov.monitor);
+      r.existing.push_back(fmt::format("{} at {:.1f} % (limit {:g} %)", ca->monitor_label(ov.monitor), ov.loading_pct,
+                                       limits_.loading_normal_pct));
     }
     for (const auto& vv : ca->base_voltage_violations()) {
-      base_.voltage[vv.bus.value] = vv;
-      r.existing.push_back(fmt::format("{} at {:.4f} pu (band {:.3f}–{:.3f})", bus_label(net_, vv.bus),
-                                       vv.vm_pu, vv.vmin_pu, vv.vmax_pu));
+      base_.voltage.insert(vv.bus.value);
+      r.existing.push_back(fmt::format("{} at {:.4f} pu (band {:.3f}–{:.3f})", bus_label(net_, vv.bus), vv.vm_pu,
+                                       vv.vmin_pu, vv.vmax_pu));
     }
-    // Every line, transformer and generator, but not the added unit and not the grid equivalent (its
-    // outage is the loss of the external grid, not an N-1 event of the province's network).
-    for (const auto& c : ca->all_contingencies()) {
-      if (c.element.kind == ElementRef::Kind::Generator) {
-        const auto gi = static_cast<std::size_t>(c.element.index);
-        if (gi == gen_ || net_.generators[gi].kind == model::GenKind::Grid) continue;
-      }
+    // Every credible line, transformer and generator, but not the added unit.
+    for (const auto& c : ca->credible_contingencies()) {
+      if (c.element.kind == ElementRef::Kind::Generator && !fleet_.size() &&
+          static_cast<std::size_t>(c.element.index) == gen_)
+        continue;
       list_.push_back(c);
     }
     if (!opt_.n1) return true;
@@ -130,24 +147,37 @@ class BusStudy {
       interrupted_ = true;
       return false;
     }
-    std::size_t n_over = 0, n_volt = 0, n_fail = 0;
     for (std::size_t i = 0; i < res.records.size(); ++i)
       if (res.records[i].outcome == Outcome::NotConverged) {
         base_.n1_failed.insert(static_cast<std::int32_t>(i));
-        ++n_fail;
+        r.existing.push_back(fmt::format("N-1: the power flow does not converge after outage of {}",
+                                         element_label(net_, list_[i].element)));
       }
+    // After an outage: listed when the element (bus) is not already violated in normal operation, where
+    // it stays violated under nearly every outage (they do not bind either way).
+    std::size_t repeats = 0;
     for (const auto& ov : res.overloads) {
-      base_.n1_loading[{ov.contingency, ov.monitor}] = ov.loading_pct;
-      ++n_over;
+      base_.n1_loading.insert({ov.contingency, ov.monitor});
+      if (base_.loading.count(ov.monitor)) {
+        ++repeats;
+        continue;
+      }
+      r.existing.push_back(fmt::format("N-1: {} at {:.1f} % (limit {:g} %) after outage of {}", ca->monitor_label(ov.monitor),
+                                       ov.loading_pct, limits_.loading_n1_pct,
+                                       element_label(net_, list_[static_cast<std::size_t>(ov.contingency)].element)));
     }
     for (const auto& vv : res.voltage_violations) {
-      base_.n1_voltage[{vv.contingency, vv.bus.value}] = vv;
-      ++n_volt;
+      base_.n1_voltage.insert({vv.contingency, vv.bus.value});
+      if (base_.voltage.count(vv.bus.value)) {
+        ++repeats;
+        continue;
+      }
+      r.existing.push_back(fmt::format("N-1: {} at {:.4f} pu (band {:.3f}–{:.3f}) after outage of {}",
+                                       bus_label(net_, vv.bus), vv.vm_pu, vv.vmin_pu, vv.vmax_pu,
+                                       element_label(net_, list_[static_cast<std::size_t>(vv.contingency)].element)));
     }
-    if (n_over + n_volt + n_fail > 0)
-      r.existing.push_back(fmt::format(
-          "N-1: {} overload{}, {} bus{} out of band, {} contingenc{} not converging", n_over,
-          n_over == 1 ? "" : "s", n_volt, n_volt == 1 ? "" : "es", n_fail, n_fail == 1 ? "y" : "ies"));
+    if (repeats > 0)
+      r.existing.push_back(fmt::format("N-1: {} more, after various outages, of the elements and buses above", repeats));
     return true;
   }
 
@@ -170,19 +200,17 @@ class BusStudy {
       not_converged(t, mw, {});
       return t;
     }
+    t.export_mw = 0.0;
+    for (std::size_t g = 0; g < net_.generators.size(); ++g)
+      if (net_.generators[g].kind == model::GenKind::Grid) t.export_mw -= ca->base().gens[g].p_mw;
     const double lim_n = limits_.loading_normal_pct, lim_1 = limits_.loading_n1_pct;
     for (const auto& ov : ca->base_overloads()) {
-      if (auto it = base_.loading.find(ov.monitor);
-          it != base_.loading.end() && ov.loading_pct <= it->second + opt_.existing_loading_margin_pct)
-        continue;
-      t.consider(
-          {HostingViolation::Overload, ca->monitor_label(ov.monitor), {}, ov.loading_pct, lim_n, mw, 0},
-          ov.loading_pct - lim_n);
+      if (base_.loading.count(ov.monitor)) continue;
+      t.consider({HostingViolation::Overload, ca->monitor_label(ov.monitor), {}, ov.loading_pct, lim_n, mw, 0},
+                 ov.loading_pct - lim_n);
     }
     for (const auto& vv : ca->base_voltage_violations()) {
-      if (auto it = base_.voltage.find(vv.bus.value);
-          it != base_.voltage.end() && worsened_less(it->second, vv))
-        continue;
+      if (base_.voltage.count(vv.bus.value)) continue;
       voltage(t, vv, {}, mw);
     }
     if (n1 && t.ok) {
@@ -192,22 +220,17 @@ class BusStudy {
         return t;
       }
       for (std::size_t i = 0; i < res.records.size(); ++i)
-        if (res.records[i].outcome == Outcome::NotConverged &&
-            !base_.n1_failed.count(static_cast<std::int32_t>(i)))
+        if (res.records[i].outcome == Outcome::NotConverged && !base_.n1_failed.count(static_cast<std::int32_t>(i)))
           not_converged(t, mw, element_label(net_, list_[i].element));
       for (const auto& ov : res.overloads) {
-        if (auto it = base_.n1_loading.find({ov.contingency, ov.monitor});
-            it != base_.n1_loading.end() && ov.loading_pct <= it->second + opt_.existing_loading_margin_pct)
-          continue;
+        if (base_.n1_loading.count({ov.contingency, ov.monitor})) continue;
         t.consider({HostingViolation::Overload, ca->monitor_label(ov.monitor),
-                    element_label(net_, list_[static_cast<std::size_t>(ov.contingency)].element),
-                    ov.loading_pct, lim_1, mw, 0},
+                    element_label(net_, list_[static_cast<std::size_t>(ov.contingency)].element), ov.loading_pct,
+                    lim_1, mw, 0},
                    ov.loading_pct - lim_1);
       }
       for (const auto& vv : res.voltage_violations) {
-        if (auto it = base_.n1_voltage.find({vv.contingency, vv.bus.value});
-            it != base_.n1_voltage.end() && worsened_less(it->second, vv))
-          continue;
+        if (base_.n1_voltage.count({vv.contingency, vv.bus.value})) continue;
         voltage(t, vv, element_label(net_, list_[static_cast<std::size_t>(vv.contingency)].element), mw);
       }
     }
@@ -263,27 +286,33 @@ class BusStudy {
     o.tol_pu = opt_.tol_pu;
     o.max_iter = opt_.max_iter;
     o.threads = 1;  // buses run in parallel instead
+    o.enforce_q_limits = opt_.enforce_q_limits;
     return o;
   }
-  // The case with `mw` added. With automatic tap changers in the network, they start from the case's
-  // positions and settle (report::solve_network's tap control) for this operating point; the N-1 check
-  // then holds them there (the state right after an outage, before any tap moves).
+  // The case with `mw` on the knob. With automatic tap changers in the network, they start from the
+  // case's positions and settle (report::solve_network's tap control) for this operating point; the N-1
+  // check then holds them there (the state right after an outage, before any tap moves).
   void set_mw(double mw) {
-    auto& g = net_.generators[gen_];
-    g.p_mw = mw;
-    g.pmax_mw = std::max(g.pmax_mw, mw);
+    if (fleet_.empty()) {
+      auto& g = net_.generators[gen_];
+      g.p_mw = mw;
+      g.pmax_mw = std::max(g.pmax_mw, mw);
+    } else {
+      const double share = fleet_installed_mw_ > 0.0 ? mw / fleet_installed_mw_ : 0.0;
+      for (auto g : fleet_) {
+        auto& u = net_.generators[g];
+        u.p_mw = share * (u.installed_mw > 0.0 ? u.installed_mw : u.pmax_mw);
+      }
+    }
     if (taps_.empty()) return;
     report::set_tap_positions(net_, taps_, true);
     report::SolveOptions so;
     so.pf.tol_pu = opt_.tol_pu;
     so.pf.max_iter = opt_.max_iter;
+    so.pf.enforce_q_limits = opt_.enforce_q_limits;
     so.tap_control = true;
     const auto sol = report::solve_network(net_, so);
     if (sol.converged) report::apply_tap_positions(net_, sol);
-  }
-  bool worsened_less(const VoltageViolation& before, const VoltageViolation& now) const {
-    const bool low_before = before.vm_pu < before.vmin_pu, low_now = now.vm_pu < now.vmin_pu;
-    return low_before == low_now && now.excess_pu() <= before.excess_pu() + opt_.existing_voltage_margin_pu;
   }
   void voltage(Trial& t, const VoltageViolation& vv, std::string contingency, double mw) const {
     const bool low = vv.vm_pu < vv.vmin_pu;
@@ -292,15 +321,16 @@ class BusStudy {
                100.0 * excess_pu(vv.vm_pu, vv.vmin_pu, vv.vmax_pu));
   }
   static void not_converged(Trial& t, double mw, std::string contingency) {
-    t.consider({HostingViolation::NotConverged, "the power flow", std::move(contingency), kNaN, kNaN, mw, 0},
-               1e9);
+    t.consider({HostingViolation::NotConverged, "the power flow", std::move(contingency), kNaN, kNaN, mw, 0}, 1e9);
   }
 
   model::Network net_;
   const ContingencyLimits& limits_;
   const HostingOptions& opt_;
   const std::atomic<bool>* stop_;
-  std::size_t gen_ = 0;
+  std::size_t gen_ = 0;                 // the added unit (bus studies)
+  std::vector<std::size_t> fleet_;      // the wind units (fleet study)
+  double fleet_installed_mw_ = 0.0;
   Baseline base_;
   std::vector<Contingency> list_;
   std::vector<report::TapState> taps_;  // automatic tap changers (start positions = the case's)
@@ -310,13 +340,16 @@ class BusStudy {
 // Largest P in [lo, hi] passing `check`, with lo known to pass; `at_hi` is the trial at hi when known.
 // Returns false when interrupted.
 template <typename Check>
-bool bisect(double lo, double hi, double step, Trial at_hi, Check check, double& best, HostingLimit& limit) {
+bool bisect(double lo, double hi, double step, Trial at_hi, Check check, double& best, HostingLimit& limit,
+            double* export_mw = nullptr) {
+  double lo_export = kNaN;
   while (hi - lo > step) {
     const double mid = 0.5 * (lo + hi);
     Trial t = check(mid);
     if (t.interrupted) return false;
     if (t.ok) {
       lo = mid;
+      lo_export = t.export_mw;
     } else {
       hi = mid;
       at_hi = std::move(t);
@@ -324,6 +357,7 @@ bool bisect(double lo, double hi, double step, Trial at_hi, Check check, double&
   }
   best = lo;
   limit = at_hi.worst;
+  if (export_mw && !std::isnan(lo_export)) *export_mw = lo_export;
   return true;
 }
 
@@ -402,6 +436,34 @@ HostingStudy hosting_capacity(const model::Network& net, const ContingencyLimits
     const auto nm = topology::build_math(net);
     for (std::size_t i = 0; i < net.buses.size(); ++i) energised[i] = nm.island_of_bus[i] >= 0;
   }
+  // The bisections of one knob (normal, then N-1 below the normal figure). False: interrupted.
+  auto search = [&](KnobStudy& s, HostingResult& r, double max_mw, double* normal_export, double* n1_export) {
+    auto normal = [&](double mw) { return s.check(mw, false, r); };
+    Trial top = normal(max_mw);
+    if (top.interrupted) return false;
+    if (top.ok) {
+      r.normal_mw = max_mw;
+      r.normal_at_max = true;
+      if (normal_export) *normal_export = top.export_mw;
+    } else if (!bisect(0.0, max_mw, opt.step_mw, top, normal, r.normal_mw, r.normal, normal_export)) {
+      return false;
+    }
+    if (opt.n1) {
+      auto secure = [&](double mw) { return s.check(mw, true, r); };
+      Trial at = secure(r.normal_mw);
+      if (at.interrupted) return false;
+      if (at.ok) {
+        r.n1_mw = r.normal_mw;  // the normal-operation limit binds first
+        r.n1_at_max = r.normal_at_max;
+        r.n1 = r.normal;
+        if (n1_export) *n1_export = at.export_mw;
+      } else if (!bisect(0.0, r.normal_mw, opt.step_mw, at, secure, r.n1_mw, r.n1, n1_export)) {
+        return false;
+      }
+    }
+    r.evaluated = true;
+    return true;
+  };
   auto one = [&](std::size_t k) {
     auto& r = study.buses[k];
     const auto tb = std::chrono::steady_clock::now();
@@ -418,46 +480,15 @@ HostingStudy hosting_capacity(const model::Network& net, const ContingencyLimits
       r.failure = "not energised in this case (no path to a reference bus)";
       return finish();
     }
-    BusStudy s(net, checked, b, opt, stop);
+    KnobStudy s(net, checked, b, opt, stop);
     if (!s.baseline(r)) {
       if (s.interrupted()) interrupted = true;
-      finish();
-      return;
+      return finish();
     }
     n_contingencies = s.contingencies();
-    auto normal = [&](double mw) { return s.check(mw, false, r); };
-    Trial top = normal(opt.max_mw);
-    if (top.interrupted) {
-      interrupted = true;
-      return finish();
-    }
-    if (top.ok) {
-      r.normal_mw = opt.max_mw;
-      r.normal_at_max = true;
-    } else if (!bisect(0.0, opt.max_mw, opt.step_mw, top, normal, r.normal_mw, r.normal)) {
-      interrupted = true;
-      return finish();
-    }
-    if (opt.n1) {
-      auto secure = [&](double mw) { return s.check(mw, true, r); };
-      Trial at = secure(r.normal_mw);
-      if (at.interrupted) {
-        interrupted = true;
-        return finish();
-      }
-      if (at.ok) {
-        r.n1_mw = r.normal_mw;  // the normal-operation limit binds first
-        r.n1_at_max = r.normal_at_max;
-        r.n1 = r.normal;
-      } else if (!bisect(0.0, r.normal_mw, opt.step_mw, at, secure, r.n1_mw, r.n1)) {
-        interrupted = true;
-        return finish();
-      }
-    }
-    r.evaluated = true;
+    if (!search(s, r, opt.max_mw, nullptr, nullptr)) interrupted = true;
     finish();
   };
-
   // A bus whose study throws (bad data met only with the unit added) reports why; the others go on.
   auto guarded = [&](std::size_t k) {
     try {
@@ -476,6 +507,47 @@ HostingStudy hosting_capacity(const model::Network& net, const ContingencyLimits
                         for (std::size_t k = rg.begin(); k != rg.end(); ++k) guarded(k);
                       });
   });
+  // The fleet: every in-service wind farm at one share of its installed MW.
+  if (opt.fleet && !(stop && stop->load())) {
+    auto& f = study.fleet;
+    f.mw.name = "wind fleet";
+    try {
+      KnobStudy s(net, checked, opt, stop);
+      f.installed_mw = s.fleet_installed_mw();
+      if (f.installed_mw <= 0.0) {
+        f.failure = "no wind farm in service";
+      } else if (!s.baseline(f.mw)) {
+        f.failure = f.mw.failure;
+        if (s.interrupted()) interrupted = true;
+      } else if (!search(s, f.mw, f.installed_mw, &f.normal_export_mw, &f.n1_export_mw)) {
+        interrupted = true;
+      } else {
+        f.evaluated = true;
+      }
+    } catch (const std::exception& e) {
+      f.failure = e.what();
+    }
+  }
+  // What is violated with 0 MW added in every bus's case is listed once, for the study.
+  {
+    bool first = true;
+    for (const auto& r : study.buses) {
+      if (!r.evaluated) continue;
+      if (first) {
+        study.existing = r.existing;
+        first = false;
+        continue;
+      }
+      std::vector<std::string> common;
+      for (const auto& e : study.existing)
+        if (std::find(r.existing.begin(), r.existing.end(), e) != r.existing.end()) common.push_back(e);
+      study.existing = std::move(common);
+    }
+    for (auto& r : study.buses)
+      std::erase_if(r.existing, [&](const std::string& e) {
+        return std::find(study.existing.begin(), study.existing.end(), e) != study.existing.end();
+      });
+  }
   study.contingencies = n_contingencies;
   study.interrupted = interrupted || (stop && stop->load());
   study.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

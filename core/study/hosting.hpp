@@ -1,6 +1,8 @@
 #pragma once
-// Hosting capacity: for each candidate bus, the largest wind MW it can take before the first overload,
-// voltage violation or non-convergence, in normal operation and under N-1.
+// Hosting capacity: for each candidate bus, the largest wind MW it can take before the first new
+// overload, voltage violation or non-convergence, in normal operation and under N-1; and the same for
+// the scenario's wind fleet as a whole (every in-service wind farm at the same share of its installed
+// MW): the province's export limit, N-0 and N-1.
 //
 // Method, per candidate bus:
 // - A temporary wind unit is added at the bus (default: unity power factor, PQ; with `vg_pu` it holds the
@@ -8,21 +10,24 @@
 //   has it; the added MW leave through the grid: the reference unit (the grid equivalent) takes them.
 //   At a bus that already holds a voltage (PV), the added unit takes that bus's set-point, so that the
 //   case with 0 MW added is the scenario's case.
-// - Normal operation: the network with P MW added is solved and checked against the normal-operation
-//   limits (loading limit, normal voltage bands). N-1: the same case must also pass every N-1
-//   contingency — every in-service line, 2- and 3-winding transformer and generator out in turn (not
-//   the added unit, and not a unit of kind grid: losing the external grid is not an N-1 event of this
-//   network), checked against the N-1 limits by study::ContingencyAnalysis. So the N-1 figure is never
-//   above the normal one. A contingency that does not converge counts as a violation; an outage that
-//   islands part of the grid (e.g. the farm's own radial line) is not one by itself — the cut-off part
-//   is not solved, and the rest is checked like any other outage. A contingency the N-1 engine throws on
-//   is run apart, and if it still throws it is listed in HostingResult::skipped (not a violation).
-// - Tap changers: where the network has automatic ones, they settle for each trial's case (as
-//   report::solve_network's tap control does, from the case's positions) and stay there through the
-//   contingencies. Other taps stay where the case has them. Reactive limits are not enforced.
-// - Violations already present with 0 MW added (and contingencies that already fail) are listed but do
-//   not bind, unless the added wind makes them worse by more than a margin (1 % of rating, 0.005 pu);
-//   otherwise one old overload would put every bus at 0 MW.
+// - The fleet: every in-service wind unit at share × its installed MW (its own P otherwise ignored), the
+//   knob being the fleet's MW (share × installed); 0 MW is the case without wind.
+// - Every trial's base case is solved as every study solves it: automatic tap changers settle from the
+//   case's positions (report::solve_network's tap control) and stay there through the contingencies;
+//   reactive limits are enforced when `enforce_q_limits` (as `lsflow run` and `n1` by default).
+// - Normal operation: checked against the normal-operation limits (loading limit, normal voltage bands).
+//   N-1: the same case must also pass every credible N-1 contingency — every in-service line, 2- and
+//   3-winding transformer and generator out in turn, not the added unit and not the external-grid
+//   equivalent (ContingencyAnalysis::credible_contingencies) — checked against the N-1 limits. So the N-1
+//   figure is never above the normal one. A contingency that does not converge counts as a violation; an
+//   outage that islands part of the grid (e.g. the farm's own radial line) is not one by itself. A
+//   contingency the N-1 engine throws on is run apart, and if it still throws it is listed in
+//   HostingResult::skipped (not a violation).
+// - Only NEW violations bind: an element (or bus) beyond its limit, in normal operation or after a given
+//   contingency, that was within it with 0 MW added. What is already violated at 0 MW is listed once
+//   (HostingStudy::existing), and does not bind however the wind moves it; otherwise one old overload
+//   would put every bus at 0 MW. (A contingency that already fails to converge at 0 MW is such a
+//   violation too.)
 // - Bisection on P in [0, max_mw]: the reported value is the largest P verified to pass; the first
 //   failing P found is at most `step_mw` above it, and the binding element is the worst violation there.
 //   This assumes that violations, once they appear, stay as P grows (true of the export overloads and
@@ -51,8 +56,7 @@ struct HostingOptions {
   int max_iter = 10;
   bool enforce_q_limits = false;  // reactive limits in every solve (study::ContingencyOptions)
   int threads = 0;                           // candidate buses in parallel (0: every core TBB sees)
-  double existing_loading_margin_pct = 1.0;  // see above
-  double existing_voltage_margin_pu = 0.005;
+  bool fleet = false;                        // also the wind fleet as a whole (HostingStudy::fleet)
   // Voltage bands are checked at buses of this base kV and above only (0: every bus with a band). 66
   // keeps the check on the 110/220 kV grid, e.g. when the 35/22 kV busbars' tap changers are not
   // modelled as automatic and would otherwise bind on fixed-tap voltage rise.
@@ -89,16 +93,29 @@ struct HostingResult {
   double n1_mw = kNaN;  // largest added MW passing normal operation and every contingency
   bool n1_at_max = false;
   HostingLimit n1;
-  std::vector<std::string> existing;  // violations at 0 MW that do not bind (unless worsened)
+  std::vector<std::string> existing;  // violations at 0 MW (they do not bind), beyond HostingStudy::existing
   std::vector<std::string> skipped;   // contingencies the N-1 engine could not evaluate (with why)
   int solves = 0;                     // base-case solves
   int n1_runs = 0;                    // full N-1 runs
   double elapsed_s = 0.0;
 };
 
+// The wind fleet as a whole: the largest total wind output (every in-service wind farm at the same
+// share of its installed MW) before the first new violation, and the export over the tie there.
+struct FleetLimit {
+  bool evaluated = false;
+  std::string failure;
+  double installed_mw = 0.0;       // of the in-service wind farms
+  HostingResult mw;                // normal_mw / n1_mw: fleet MW (the bus fields name the fleet)
+  double normal_export_mw = HostingResult::kNaN;   // export (grid units' −P) at normal_mw
+  double n1_export_mw = HostingResult::kNaN;       // at n1_mw
+};
+
 struct HostingStudy {
   HostingOptions options;
   std::vector<HostingResult> buses;  // in the order asked
+  std::vector<std::string> existing; // violations at 0 MW common to every bus's case (listed once)
+  FleetLimit fleet;                  // when options.fleet
   std::size_t contingencies = 0;     // N-1 list length (per bus, the added unit not counted)
   std::string limits_source;
   bool interrupted = false;

@@ -146,7 +146,59 @@ TEST_CASE("hosting: the voltage rise binds on a resistive feeder", "[hosting]") 
   CHECK(held.buses[0].normal_mw > r.normal_mw + 50.0);
 }
 
-TEST_CASE("hosting: violations already there do not bind unless worsened", "[hosting]") {
+TEST_CASE("hosting: a violation already there with 0 MW does not bind even as the wind makes it worse",
+          "[hosting]") {
+  // Src —[L1, 100 MVA]— Far —[L_out, 30 MVA]— Out, a 40 MW unit at Out: L_out is overloaded with 0 MW added
+  // (40/30 ≈ 133 %) and a farm at Out makes it worse. Only new violations bind: the figure at Out is set
+  // by L1 (≈ 100 MW through it), not 0 MW by L_out.
+  auto net = feeder(1, 100.0, 0.002, 0.02, 0.0);
+  test::NetworkBuilder add(net);
+  const BusIdx far = *net.find_bus_by_name("Far");
+  const BusIdx out = add.bus(3, "Out", model::BusType::PQ);
+  add.line("L_out", far, out, 0.002, 0.02, 30.0);
+  auto& existing = add.generator("Existing", model::GenKind::Thermal, out, 1.0);
+  existing.p_mw = 40.0;
+  existing.qmin_mvar = existing.qmax_mvar = 0.0;
+  const auto lim = study::default_contingency_limits(net);
+  auto o = options(500.0, 2.0);
+  o.n1 = false;
+  const auto st = study::hosting_capacity(net, lim, {out}, o);
+  const auto& r = st.buses[0];
+  INFO(r.failure << " / " << r.normal.text());
+  REQUIRE(r.evaluated);
+  REQUIRE(st.existing.size() == 1);
+  CHECK_THAT(st.existing[0], Contains("L_out at 13"));
+  CHECK(r.existing.empty());   // listed once, for the study
+  CHECK(r.normal.element == "L1");
+  CHECK(r.normal_mw == Approx(60.0).margin(5.0));   // 100 MVA of L1 less the 40 MW already at Out
+}
+
+TEST_CASE("hosting: the wind fleet as a whole is bisected on its MW, N-1 below N-0, with the export there",
+          "[hosting]") {
+  // Two farms behind a double circuit (2 × 100 MVA) to the grid, a 20 MW load at Far: N-0 ≈ 220 MW of
+  // wind (both circuits full), N-1 ≈ 120 MW (one circuit) — the same share for both farms.
+  auto net = feeder(2, 100.0, 0.002, 0.02, 20.0);
+  test::NetworkBuilder add(net);
+  const BusIdx far = *net.find_bus_by_name("Far");
+  add.generator("W1", model::GenKind::Wind, far).installed_mw = 200.0;
+  add.generator("W2", model::GenKind::Wind, far).installed_mw = 100.0;
+  for (auto& u : net.generators)
+    if (u.kind == model::GenKind::Wind) u.qmin_mvar = u.qmax_mvar = 0.0;
+  auto o = options(500.0, 2.0);
+  o.fleet = true;
+  const auto st = study::hosting_capacity(net, study::default_contingency_limits(net), {far}, o);
+  const auto& f = st.fleet;
+  INFO(f.failure << " / " << f.mw.normal.text() << " / " << f.mw.n1.text());
+  REQUIRE(f.evaluated);
+  CHECK(f.installed_mw == 300.0);
+  CHECK(f.mw.normal_mw == Approx(220.0).margin(6.0));
+  CHECK(f.mw.n1_mw == Approx(120.0).margin(6.0));
+  CHECK(f.mw.n1.contingency.rfind("L", 0) == 0);   // a circuit out
+  // The export at the N-0 figure: the fleet's MW less the load and the losses.
+  CHECK(f.normal_export_mw == Approx(f.mw.normal_mw - 20.0).margin(5.0));
+}
+
+TEST_CASE("hosting: violations already there do not bind", "[hosting]") {
   // Far sits at 0.93 pu with 0 MW added (band 0.95–1.05): an undervoltage that wind relieves. The line
   // (100 MVA) then binds as usual.
   const auto net = feeder(1, 100.0, 0.02, 0.2, 30.0);
@@ -159,8 +211,8 @@ TEST_CASE("hosting: violations already there do not bind unless worsened", "[hos
   const auto& r = st.buses[0];
   INFO(r.failure);
   REQUIRE(r.evaluated);
-  REQUIRE(r.existing.size() == 1);
-  CHECK_THAT(r.existing[0], Contains("Far at 0.9"));
+  REQUIRE(st.existing.size() == 1);
+  CHECK_THAT(st.existing[0], Contains("Far at 0.9"));
   INFO(r.normal.text());
   CHECK(r.normal_mw > 50.0);
   CHECK(r.normal.kind != study::HostingViolation::Undervoltage);
