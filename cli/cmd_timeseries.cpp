@@ -103,6 +103,13 @@ std::string when(std::int32_t hour, bool leap) {
   return hour < 0 ? std::string("—") : study::hour_label(static_cast<std::size_t>(hour), leap);
 }
 
+// The year the profile's hour 0 falls in, for ISO 8601 times in the CSV files: the study year, else a
+// common year of the profile's length (2001, or 2000 for 8,784 hours).
+int profile_year(const Case& c, bool leap) { return c.study_year > 0 ? c.study_year : leap ? 2000 : 2001; }
+std::string iso(std::int32_t hour, int year) {
+  return hour < 0 ? std::string() : study::hour_iso(static_cast<std::size_t>(hour), year);
+}
+
 // Installed MW per kind among the in-service, energised units (for capacity factors).
 std::array<double, 6> installed_by_kind(const model::Network& net, const study::TimeSeriesResult& r) {
   std::array<double, 6> out{};
@@ -117,7 +124,13 @@ std::array<double, 6> installed_by_kind(const model::Network& net, const study::
 // ---- text
 
 std::string render_text(const Case& c, const study::TimeSeries& ts, const study::TimeSeriesResult& r,
-                        std::size_t top) {
+                        std::size_t top, bool wide, const study::TimeSeriesOptions& opt) {
+  const std::size_t width = wide ? 0 : report::kTextWidth;
+  auto table = [&] {
+    TextTable t;
+    t.set_max_width(width);
+    return t;
+  };
   const auto& net = c.net;
   const auto& prof = ts.profiles();
   const bool leap = prof.hours == 8784;
@@ -125,13 +138,20 @@ std::string render_text(const Case& c, const study::TimeSeries& ts, const study:
   std::string s;
   s += fmt::format("lsflow timeseries — {} '{}'{}\n", c.study_year ? "scenario" : "case", c.name,
                    c.study_year ? fmt::format(", study year {}", c.study_year) : "");
-  s += fmt::format("  file      {}\n", c.path);
-  if (!c.description.empty()) s += fmt::format("  about     {}\n", c.description);
-  s += fmt::format(
-      "  network   {}: {} buses, {} branches, {} three-winding transformers, {} generators, {} loads\n",
-      net.name, net.buses.size(), net.branches.size(), net.transformers3w.size(), net.generators.size(),
-      net.loads.size());
-  s += fmt::format("  limits    {}\n", c.limits_text);
+  auto field = [&](const char* label, const std::string& text) {
+    s += report::wrap_text(text, width, fmt::format("  {:<10}", label), "            ");
+  };
+  field("file", c.path);
+  if (!c.description.empty()) field("about", c.description);
+  field("network", fmt::format("{}: {} buses, {} branches, {} three-winding transformers, {} generators, {} loads",
+                               net.name, net.buses.size(), net.branches.size(), net.transformers3w.size(),
+                               net.generators.size(), net.loads.size()));
+  field("limits", c.limits_text);
+  field("solve", fmt::format("every hour: reactive limits {}; automatic tap changers {}; wind curtailment {}",
+                             opt.enforce_q_limits ? "enforced" : "NOT enforced (--no-q-limits)",
+                             opt.tap_control ? "acting" : "held (--fixed-taps)",
+                             opt.curtail ? "to remove every N-0 overload and voltage violation it can (--curtail)"
+                                         : "none (--curtail finds the least that removes the violations)"));
   s += fmt::format(
       "  profiles  {}: {} hours{}, {} columns\n", prof.source_file, prof.hours,
       prof.hours == 8760 || prof.hours == 8784 ? "" : " (not a year: energies are over these hours)",
@@ -174,7 +194,7 @@ std::string render_text(const Case& c, const study::TimeSeries& ts, const study:
       r.peak_load_mw, r.peak_load_hour, when(r.peak_load_hour, leap), r.max_losses_mw, r.max_losses_hour,
       when(r.max_losses_hour, leap));
   {
-    TextTable t;
+    TextTable t = table();
     t.add_column("source", TextTable::Align::Left);
     t.add_column("installed (MW)", TextTable::Align::Right);
     t.add_column("energy (GWh)", TextTable::Align::Right);
@@ -201,6 +221,95 @@ std::string render_text(const Case& c, const study::TimeSeries& ts, const study:
                    r.hours_with_overload, hc ? 100.0 * r.hours_with_overload / static_cast<double>(hc) : 0.0,
                    r.hours_with_voltage_violation,
                    hc ? 100.0 * r.hours_with_voltage_violation / static_cast<double>(hc) : 0.0);
+  if (opt.enforce_q_limits) {
+    std::int64_t unit_hours = 0;
+    std::size_t units = 0;
+    for (const auto& g : r.gens) {
+      unit_hours += g.hours_at_q_limit;
+      units += g.hours_at_q_limit > 0;
+    }
+    s += fmt::format("Reactive limits: {} unit-hours at a limit ({} unit{} in some hour){}\n", unit_hours, units,
+                     units == 1 ? "" : "s",
+                     r.hours_ref_q_beyond ? fmt::format("; the reference unit beyond its limits in {} hours (not "
+                                                        "enforced)",
+                                                        r.hours_ref_q_beyond)
+                                          : "");
+  }
+
+  if (opt.curtail) {
+    s += fmt::format("\nWind curtailment (N-0) — {:.2f} GWh of {:.2f} GWh of wind on offer ({:.1f} %), in {} hour{}\n",
+                     r.curtailed_mwh / 1e3, r.wind_available_mwh / 1e3,
+                     r.wind_available_mwh > 0 ? 100.0 * r.curtailed_mwh / r.wind_available_mwh : 0.0, r.hours_curtailed,
+                     r.hours_curtailed == 1 ? "" : "s");
+    s += report::wrap_text(
+        fmt::format("before curtailment {} hours had an overload and {} a bus outside its band; after it {} and {} (what "
+                    "remains is not relieved by any wind farm){}",
+                    r.hours_with_overload_uncurtailed, r.hours_with_voltage_violation_uncurtailed, r.hours_with_overload,
+                    r.hours_with_voltage_violation,
+                    r.hours_curtail_unresolved
+                        ? fmt::format("; {} hours still had a removable violation after the last round",
+                                      r.hours_curtail_unresolved)
+                        : ""),
+        width, "  ", "  ");
+    std::vector<std::size_t> farms;
+    for (std::size_t g = 0; g < r.gens.size(); ++g)
+      if (r.gens[g].curtailed_mwh > 0.0) farms.push_back(g);
+    std::stable_sort(farms.begin(), farms.end(),
+                     [&](std::size_t a, std::size_t b) { return r.gens[a].curtailed_mwh > r.gens[b].curtailed_mwh; });
+    if (!farms.empty()) {
+      TextTable t = table();
+      t.add_column("wind farm", TextTable::Align::Left);
+      t.add_column("bus", TextTable::Align::Left, TextTable::Fit::Shrink);
+      t.add_column("curtailed (MWh)", TextTable::Align::Right);
+      t.add_column("of its energy (%)", TextTable::Align::Right);
+      t.add_column("hours", TextTable::Align::Right);
+      for (std::size_t k = 0; k < farms.size() && k < std::max<std::size_t>(top, 1); ++k) {
+        const auto g = farms[k];
+        const auto& st = r.gens[g];
+        const double offered = st.energy_mwh + st.curtailed_mwh;
+        t.add_row({net.generators[g].name, net.bus(net.generators[g].bus).name, fixed(st.curtailed_mwh, 0),
+                   offered > 0 ? fixed(100.0 * st.curtailed_mwh / offered, 1) : "—", std::to_string(st.curtailed_hours)});
+      }
+      s += t.render();
+      if (farms.size() > top) s += fmt::format("  … {} more in timeseries_generators.csv\n", farms.size() - top);
+    }
+    std::vector<std::pair<std::string, std::int32_t>> binding;
+    for (std::size_t e = 0; e < r.elements.size(); ++e)
+      if (r.elements[e].curtail_hours > 0) binding.emplace_back(ts.element_label(e), r.elements[e].curtail_hours);
+    for (std::size_t i = 0; i < r.buses.size(); ++i)
+      if (r.buses[i].curtail_hours > 0) binding.emplace_back(bus_name(net, i) + " (voltage)", r.buses[i].curtail_hours);
+    std::stable_sort(binding.begin(), binding.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    if (!binding.empty()) {
+      std::string list;
+      for (std::size_t k = 0; k < binding.size() && k < 12; ++k)
+        list += fmt::format("{}{} {} h", k ? ", " : "", binding[k].first, binding[k].second);
+      s += report::wrap_text("binding (hours each element made wind be curtailed): " + list, width, "  ", "    ");
+    }
+  }
+
+  {
+    std::vector<std::size_t> rev;
+    for (std::size_t e = 0; e < r.elements.size(); ++e)
+      if (r.elements[e].reverse_hours > 0) rev.push_back(e);
+    std::stable_sort(rev.begin(), rev.end(), [&](std::size_t a, std::size_t b) {
+      return r.elements[a].max_reverse_mw > r.elements[b].max_reverse_mw;
+    });
+    s += fmt::format("\nReverse flow through transformers (power sent up from the lower-voltage side) — {} transformer{}\n",
+                     rev.size(), rev.size() == 1 ? "" : "s");
+    if (!rev.empty()) {
+      TextTable t = table();
+      t.add_column("transformer", TextTable::Align::Left);
+      t.add_column("hours", TextTable::Align::Right);
+      t.add_column("max (MW)", TextTable::Align::Right);
+      t.add_column("at", TextTable::Align::Left);
+      for (std::size_t k = 0; k < rev.size() && k < std::max<std::size_t>(top, 1); ++k) {
+        const auto& st = r.elements[rev[k]];
+        t.add_row({ts.element_label(rev[k]), std::to_string(st.reverse_hours), fixed(st.max_reverse_mw, 1),
+                   when(st.max_reverse_hour, leap)});
+      }
+      s += t.render();
+    }
+  }
 
   if (!ts.taps().empty()) {
     std::int64_t moves = 0;
@@ -238,12 +347,12 @@ std::string render_text(const Case& c, const study::TimeSeries& ts, const study:
       "limit {} %\n",
       shown, order.size(), over, c.contingency_limits.loading_normal_pct);
   if (shown > 0) {
-    TextTable t;
+    TextTable t = table();
     t.add_column("element", TextTable::Align::Left);
-    t.add_column("kind", TextTable::Align::Left);
+    t.add_column("kind", TextTable::Align::Left, TextTable::Fit::Drop);
     t.add_column("rating (MVA)", TextTable::Align::Right);
     t.add_column("max loading (%)", TextTable::Align::Right);
-    t.add_column("hour", TextTable::Align::Right);
+    t.add_column("hour", TextTable::Align::Right, TextTable::Fit::Drop);
     t.add_column("time", TextTable::Align::Left);
     t.add_column("hours > limit", TextTable::Align::Right);
     t.add_column("mean loading (%)", TextTable::Align::Right);
@@ -270,7 +379,7 @@ std::string render_text(const Case& c, const study::TimeSeries& ts, const study:
   });
   s += fmt::format("\nBuses outside their normal-operation band in some hour — {}\n", buses.size());
   if (!buses.empty()) {
-    TextTable t;
+    TextTable t = table();
     t.add_column("bus", TextTable::Align::Left);
     t.add_column("base (kV)", TextTable::Align::Right);
     t.add_column("band (pu)", TextTable::Align::Left);
@@ -304,6 +413,11 @@ std::string render_text(const Case& c, const study::TimeSeries& ts, const study:
                           r.hours_with_overload, r.hours_with_overload == 1 ? "" : "s", over,
                           over == 1 ? "" : "s", r.hours_with_voltage_violation,
                           r.hours_with_voltage_violation == 1 ? "" : "s");
+    if (opt.curtail)
+      verdict += fmt::format(" after curtailing {:.2f} GWh of wind ({:.1f} % of the wind on offer, {} hours)",
+                             r.curtailed_mwh / 1e3,
+                             r.wind_available_mwh > 0 ? 100.0 * r.curtailed_mwh / r.wind_available_mwh : 0.0,
+                             r.hours_curtailed);
     if (!r.not_converged.empty())
       verdict += fmt::format("; {} hour{} NOT CONVERGED", r.not_converged.size(),
                              r.not_converged.size() == 1 ? "" : "s");
@@ -374,7 +488,36 @@ nlohmann::json summary_json(const Case& c, const study::TimeSeries& ts, const st
   for (const auto& e : r.elements) over += e.hours_over > 0;
   j["violations"] = {{"hours_with_overload", r.hours_with_overload},
                      {"hours_with_voltage_violation", r.hours_with_voltage_violation},
+                     {"hours_with_overload_uncurtailed", r.hours_with_overload_uncurtailed},
+                     {"hours_with_voltage_violation_uncurtailed", r.hours_with_voltage_violation_uncurtailed},
                      {"elements_over_limit", over}};
+  json farms = json::array(), binding = json::array();
+  for (std::size_t g = 0; g < r.gens.size(); ++g)
+    if (r.gens[g].curtailed_mwh > 0.0)
+      farms.push_back({{"generator", net.generators[g].name},
+                       {"bus", net.bus(net.generators[g].bus).name},
+                       {"curtailed_mwh", r.gens[g].curtailed_mwh},
+                       {"hours", r.gens[g].curtailed_hours}});
+  for (std::size_t e = 0; e < r.elements.size(); ++e)
+    if (r.elements[e].curtail_hours > 0) binding.push_back({{"element", ts.element_label(e)}, {"hours", r.elements[e].curtail_hours}});
+  for (std::size_t i = 0; i < r.buses.size(); ++i)
+    if (r.buses[i].curtail_hours > 0) binding.push_back({{"bus", bus_name(net, i)}, {"hours", r.buses[i].curtail_hours}});
+  j["curtailment"] = {{"enabled", ts.options().curtail},
+                      {"curtailed_mwh", r.curtailed_mwh},
+                      {"wind_available_mwh", r.wind_available_mwh},
+                      {"hours_curtailed", r.hours_curtailed},
+                      {"hours_unresolved", r.hours_curtail_unresolved},
+                      {"farms", farms},
+                      {"binding", binding}};
+  j["reactive_limits"] = {{"enforced", ts.options().enforce_q_limits}, {"hours_reference_beyond", r.hours_ref_q_beyond}};
+  json rev = json::array();
+  for (std::size_t e = 0; e < r.elements.size(); ++e)
+    if (r.elements[e].reverse_hours > 0)
+      rev.push_back({{"transformer", ts.element_label(e)},
+                     {"hours", r.elements[e].reverse_hours},
+                     {"max_mw", r.elements[e].max_reverse_mw},
+                     {"max_hour", r.elements[e].max_reverse_hour}});
+  j["reverse_flow"] = rev;
   json worst = json::array();
   std::vector<std::size_t> order;
   for (std::size_t e = 0; e < r.elements.size(); ++e)
@@ -402,40 +545,41 @@ nlohmann::json summary_json(const Case& c, const study::TimeSeries& ts, const st
 
 std::string elements_csv(const Case& c, const study::TimeSeries& ts, const study::TimeSeriesResult& r) {
   const auto& net = c.net;
-  const bool leap = ts.profiles().hours == 8784;
+  const int year = profile_year(c, ts.profiles().hours == 8784);
   std::string s =
       "element,kind,from,to,rating_mva,max_loading_pct,max_hour,max_time,hours_over_limit,mean_loading_pct,"
-      "max_flow_mva,"
-      "loss_mwh\n";
+      "max_flow_mva,loss_mwh,reverse_flow_hours,max_reverse_mw,max_reverse_time,curtailment_hours\n";
   for (std::size_t e = 0; e < r.elements.size(); ++e) {
     const auto& st = r.elements[e];
     if (st.max_hour < 0 && st.loss_mwh == 0.0 && st.max_flow_mva == 0.0) continue;  // never energised
     s += fmt::format(
-        "{},{},{},{},{},{},{},{},{},{},{:.4f},{:.4f}\n", report::csv_field(ts.element_label(e)),
+        "{},{},{},{},{},{},{},{},{},{},{:.4f},{:.4f},{},{:.4f},{},{}\n", report::csv_field(ts.element_label(e)),
         element_kind(net, e), report::csv_field(element_ends(net, e, false)),
         report::csv_field(element_ends(net, e, true)), element_rating(net, e),
         std::isnan(st.max_loading_pct) ? "" : fmt::format("{:.4f}", st.max_loading_pct),
-        st.max_hour < 0 ? "" : std::to_string(st.max_hour), st.max_hour < 0 ? "" : when(st.max_hour, leap),
-        st.hours_over,
+        st.max_hour < 0 ? "" : std::to_string(st.max_hour), iso(st.max_hour, year), st.hours_over,
         std::isnan(st.max_loading_pct) ? "" : fmt::format("{:.4f}", mean_loading(st, r.hours_converged)),
-        st.max_flow_mva, st.loss_mwh);
+        st.max_flow_mva, st.loss_mwh, st.reverse_hours, st.max_reverse_mw, iso(st.max_reverse_hour, year),
+        st.curtail_hours);
   }
   return s;
 }
 
 std::string buses_csv(const Case& c, const study::TimeSeriesResult& r, bool leap) {
   const auto& net = c.net;
+  const int year = profile_year(c, leap);
   std::string s =
       "bus,id,zone,base_kv,vmin_pu,vmax_pu,min_vm_pu,min_hour,min_time,max_vm_pu,max_hour,max_time,hours_"
-      "under,hours_over\n";
+      "under,hours_over,curtailment_hours\n";
   auto num = [](double x) { return std::isnan(x) ? std::string() : fmt::format("{:.6f}", x); };
   for (std::size_t i = 0; i < r.buses.size(); ++i) {
     const auto& b = r.buses[i];
     if (b.min_hour < 0) continue;  // never energised
-    s += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", report::csv_field(bus_name(net, i)),
+    s += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", report::csv_field(bus_name(net, i)),
                      net.buses[i].id, report::csv_field(net.buses[i].zone), net.buses[i].base_kv,
-                     num(b.vmin_pu), num(b.vmax_pu), num(b.min_vm_pu), b.min_hour, when(b.min_hour, leap),
-                     num(b.max_vm_pu), b.max_hour, when(b.max_hour, leap), b.hours_under, b.hours_over);
+                     num(b.vmin_pu), num(b.vmax_pu), num(b.min_vm_pu), b.min_hour, iso(b.min_hour, year),
+                     num(b.max_vm_pu), b.max_hour, iso(b.max_hour, year), b.hours_under, b.hours_over,
+                     b.curtail_hours);
   }
   return s;
 }
@@ -443,9 +587,10 @@ std::string buses_csv(const Case& c, const study::TimeSeriesResult& r, bool leap
 std::string generators_csv(const Case& c, const study::TimeSeries& ts, const study::TimeSeriesResult& r,
                            bool leap) {
   const auto& net = c.net;
+  const int year = profile_year(c, leap);
   std::string s =
       "generator,kind,bus,installed_mw,p_source,energy_mwh,capacity_factor_pct,max_mw,max_hour,max_time,min_"
-      "mw\n";
+      "mw,curtailed_mwh,curtailed_hours,hours_at_q_limit\n";
   (void)ts;
   for (std::size_t g = 0; g < net.generators.size(); ++g) {
     const auto& gen = net.generators[g];
@@ -457,42 +602,42 @@ std::string generators_csv(const Case& c, const study::TimeSeries& ts, const stu
         std::isfinite(cap) && cap > 0.0 && r.hours_converged
             ? fmt::format("{:.3f}", 100.0 * st.energy_mwh / (cap * static_cast<double>(r.hours_converged)))
             : "";
-    s += fmt::format("{},{},{},{},{},{:.4f},{},{:.4f},{},{},{:.4f}\n",
+    s += fmt::format("{},{},{},{},{},{:.4f},{},{:.4f},{},{},{:.4f},{:.4f},{},{}\n",
                      report::csv_field(gen.name.empty() ? fmt::format("gen{}", g + 1) : gen.name),
                      model::to_string(gen.kind), report::csv_field(net.bus(gen.bus).name),
                      std::isfinite(cap) ? fmt::format("{}", cap) : "", source, st.energy_mwh, cf, st.max_mw,
-                     st.max_hour, when(st.max_hour, leap), st.min_mw);
+                     st.max_hour, iso(st.max_hour, year), st.min_mw, st.curtailed_mwh, st.curtailed_hours,
+                     st.hours_at_q_limit);
   }
   return s;
 }
 
-std::string hourly_csv(const study::TimeSeries& ts, const study::TimeSeriesResult& r, bool leap) {
+std::string hourly_csv(const Case& c, const study::TimeSeries& ts, const study::TimeSeriesResult& r, bool leap) {
+  const int year = profile_year(c, leap);
   std::string s =
       "hour,time,converged,attempt,newton_iterations,chord_iterations,tap_moves,load_mw,losses_mw,thermal_mw,"
-      "hydro_mw,"
-      "solar_mw,wind_mw,grid_mw,other_mw,max_loading_pct,max_loading_element,overloads,voltage_violations,"
-      "min_vm_pu,"
-      "max_vm_pu\n";
-  s.reserve(r.hourly.size() * 200);
+      "hydro_mw,solar_mw,wind_mw,grid_mw,other_mw,max_loading_pct,max_loading_element,overloads,voltage_violations,"
+      "min_vm_pu,max_vm_pu,units_at_q_limit,curtailed_wind_mw,curtail_rounds,overloads_uncurtailed,"
+      "voltage_violations_uncurtailed\n";
+  s.reserve(r.hourly.size() * 220);
   for (std::size_t k = 0; k < r.hourly.size(); ++k) {
     const auto& h = r.hourly[k];
     const std::size_t hour = r.first_hour + k;
+    const std::string time = study::hour_iso(hour, year);
     if (!h.converged) {
-      s += fmt::format("{},{},0,{},{},{},{},{:.4f},,,,,,,,,,,,,\n", hour, study::hour_label(hour, leap),
-                       h.attempt, h.newton_iterations, h.chord_iterations, h.tap_moves, h.load_mw);
+      s += fmt::format("{},{},0,{},{},{},{},{:.4f},,,,,,,,,,,,,,,,,,\n", hour, time, h.attempt, h.newton_iterations,
+                       h.chord_iterations, h.tap_moves, h.load_mw);
       continue;
     }
     const auto& g = h.gen_mw_by_kind;
     s += fmt::format(
-        "{},{},1,{},{},{},{},{:.4f},{:.4f},{:.4f},{:.4f},{:.4f},{:.4f},{:.4f},{:.4f},{},{},{},{},{:.6f},{:."
-        "6f}\n",
-        hour, study::hour_label(hour, leap), h.attempt, h.newton_iterations, h.chord_iterations, h.tap_moves,
-        h.load_mw, h.losses_mw, g[0], g[1], g[2], g[3], g[4], g[5],
-        std::isnan(h.max_loading_pct) ? "" : fmt::format("{:.4f}", h.max_loading_pct),
-        h.max_loading_element < 0
-            ? ""
-            : report::csv_field(ts.element_label(static_cast<std::size_t>(h.max_loading_element))),
-        h.overloads, h.voltage_violations, h.min_vm_pu, h.max_vm_pu);
+        "{},{},1,{},{},{},{},{:.4f},{:.4f},{:.4f},{:.4f},{:.4f},{:.4f},{:.4f},{:.4f},{},{},{},{},{:.6f},{:.6f},{},{:.4f},"
+        "{},{},{}\n",
+        hour, time, h.attempt, h.newton_iterations, h.chord_iterations, h.tap_moves, h.load_mw, h.losses_mw, g[0],
+        g[1], g[2], g[3], g[4], g[5], std::isnan(h.max_loading_pct) ? "" : fmt::format("{:.4f}", h.max_loading_pct),
+        h.max_loading_element < 0 ? "" : report::csv_field(ts.element_label(static_cast<std::size_t>(h.max_loading_element))),
+        h.overloads, h.voltage_violations, h.min_vm_pu, h.max_vm_pu, h.q_limited, h.curtailed_mw, h.curtail_rounds,
+        h.overloads_uncurtailed, h.voltage_violations_uncurtailed);
   }
   return s;
 }
@@ -541,6 +686,8 @@ struct TimeSeriesArgs {
   SolverFlags solver;
   OutputFlags output;
   bool no_chord = false, fixed_taps = false, no_progress = false;
+  std::string curtail;
+  bool curtail_given = false;
   int threads = 1;
 };
 
@@ -549,6 +696,8 @@ int run_timeseries(const TimeSeriesArgs& a) {
   opt.tol_pu = a.solver.tol_pu;
   opt.max_iter = a.solver.max_iter;
   opt.enforce_q_limits = !a.solver.no_q_limits;
+  opt.curtail = a.curtail_given;
+  if (a.curtail == "n1") throw UsageError("option --curtail n1: N-1-secure curtailment is for lsflow run; a time series curtails to N-0 (--curtail)");
   if (a.no_chord) opt.max_chord_iter = 0;
   opt.tap_control = !a.fixed_taps;
   opt.threads = std::max(1, a.threads);
@@ -585,7 +734,7 @@ int run_timeseries(const TimeSeriesArgs& a) {
   if (a.output.format == "json")
     std::fputs((summary_json(c, ts, r).dump(2) + "\n").c_str(), stdout);
   else
-    std::fputs(render_text(c, ts, r, top).c_str(), stdout);
+    std::fputs(render_text(c, ts, r, top, a.output.wide, opt).c_str(), stdout);
   std::fflush(stdout);
   if (r.hours_converged == 0) {
     std::fprintf(stderr, "not a single hour converged: no result files written\n");
@@ -598,7 +747,7 @@ int run_timeseries(const TimeSeriesArgs& a) {
     io::write_file_atomic((dir / "timeseries_elements.csv").string(), elements_csv(c, ts, r));
     io::write_file_atomic((dir / "timeseries_buses.csv").string(), buses_csv(c, r, leap));
     io::write_file_atomic((dir / "timeseries_generators.csv").string(), generators_csv(c, ts, r, leap));
-    io::write_file_atomic((dir / "timeseries_hourly.csv").string(), hourly_csv(ts, r, leap));
+    io::write_file_atomic((dir / "timeseries_hourly.csv").string(), hourly_csv(c, ts, r, leap));
     io::write_file_atomic((dir / "timeseries_taps.csv").string(), taps_csv(ts, r));
     io::write_file_atomic((dir / "timeseries_summary.json").string(), summary_json(c, ts, r).dump(2) + "\n");
     std::fprintf(
@@ -628,6 +777,14 @@ void add_timeseries(CLI::App& app, int& rc) {
                    "_summary.json here");
   cmd->add_flag("--no-chord", a->no_chord, "plain Newton every hour (no chord steps from the last factorisation)");
   cmd->add_flag("--fixed-taps", a->fixed_taps, "tap changers stay where the scenario has them");
+  cmd->add_option("--curtail", a->curtail,
+                  "every hour, the least wind curtailment (by sensitivity, verified by AC) that removes the N-0 "
+                  "overloads and voltage violations; reports curtailed energy per farm, hours, binding elements")
+      ->expected(0, 1)
+      ->default_str("n0")
+      ->check(CLI::IsMember({"n0", "n1"}))
+      ->type_name("[n0]")
+      ->each([a](const std::string&) { a->curtail_given = true; });
   add_threads(cmd, a->threads, 1, "consecutive chunks of hours solved side by side (1: the strict hour-by-hour chain)");
   add_no_progress(cmd, a->no_progress);
   add_solver_flags(cmd, a->solver, false, true);

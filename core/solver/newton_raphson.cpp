@@ -236,6 +236,13 @@ void NewtonRaphson::solve_step() {
     klu_.solve(dx_.data());   // dx = J⁻¹·F; the Newton step is −dx
 }
 
+void NewtonRaphson::solve_linear(double* x) {
+  if (use_split_)
+    split_.solve(x);
+  else
+    klu_.solve(x);
+}
+
 namespace {
 // e^{jx} for |x| ≤ 0.25 by its Taylor series to x¹⁴ (truncation < 1e-20): a Newton step's angle
 // change is almost always this small, and this is several times cheaper than sincos().

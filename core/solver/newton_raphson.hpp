@@ -60,6 +60,14 @@ class NewtonRaphson {
   void solve_step();                               // Δx into the step buffer
   void update_voltage();                           // θ, |V| += Δx; V from them
   void store_state(std::vector<cplx>& v) const { v = v_; }
+  // x ← J⁻¹·x with the last factorization (x: n_eq() values). At a solution, with evaluate() and
+  // factorize() there, J⁻¹·e_k is the change of the unknowns per unit of specified injection in equation
+  // k (ΔP of a bus: the reference bus takes the balance) — the sensitivities curtailment works with.
+  void solve_linear(double* x);
+  // The unknown index of a bus's angle and magnitude (-1: not an unknown: the reference, a PV bus's |V|);
+  // the same indices number the equations (ΔP, ΔQ of the bus).
+  [[nodiscard]] std::int32_t theta_index(std::int32_t bus) const { return theta_idx_[static_cast<std::size_t>(bus)]; }
+  [[nodiscard]] std::int32_t vm_index(std::int32_t bus) const { return vm_idx_[static_cast<std::size_t>(bus)]; }
 
   [[nodiscard]] std::int32_t n_eq() const { return n_eq_; }
   [[nodiscard]] const std::vector<std::int32_t>& jac_colptr() const { return ap_; }

@@ -21,7 +21,9 @@
 #include <set>
 #include <thread>
 
+#include "model/grid_equivalent.hpp"
 #include "model/transformer3w.hpp"
+#include "report/study_report.hpp"
 #include "solver/newton_raphson.hpp"
 #include "solver/ybus.hpp"
 #include "study/progress.hpp"
@@ -68,9 +70,29 @@ std::string join_some(const std::vector<std::string>& names, std::size_t shown =
 
 struct TimeSeries::Island {
   topology::MathIsland isl;
-  std::vector<BusKind> kind;
+  std::vector<BusKind> kind;   // as typed: every unit regulating (the hour's start)
   std::unique_ptr<solver::Ybus> ybus;
-  std::unique_ptr<solver::NewtonRaphson> nr;
+  // One NewtonRaphson per set of bus kinds met (reactive limits make buses PQ); [0] is `kind`'s.
+  struct Pattern {
+    std::vector<BusKind> kind;
+    std::unique_ptr<solver::NewtonRaphson> nr;
+    bool factored = false;
+  };
+  std::vector<Pattern> patterns;
+  std::size_t pattern = 0;
+  [[nodiscard]] solver::NewtonRaphson& nr() { return *patterns[pattern].nr; }
+  [[nodiscard]] bool& factored() { return patterns[pattern].factored; }
+  // Reactive limits, this hour.
+  std::vector<std::uint8_t> q_fixed;   // per math unit: held at a limit
+  std::vector<double> q_fix_pu;        // the limit it is held at
+  std::vector<double> q_sched_pu;      // the Q it has in sbus_fixed
+  std::vector<std::int32_t> reg_buses;                   // buses with a regulating unit (PV, Ref)
+  std::vector<std::int32_t> unit_ptr, unit_list;         // units per bus (CSR)
+  std::vector<std::vector<std::pair<std::int32_t, std::int32_t>>> row_of;  // Ybus row (k, pos) per reg bus
+  std::vector<BusKind> kind_scratch;
+  // Curtailment: wind units (math index), reverse-flow sides per math branch.
+  std::vector<std::int32_t> wind_units;
+  std::vector<std::int8_t> hv_side;    // per math branch: 0 from, 1 to, -1 not a tracked transformer end
   std::vector<cplx> v;        // the last converged solution: the next hour's start
   std::vector<cplx> v_start;  // the case's voltages with the set-points (restarts)
   std::vector<cplx> v_try;    // scratch for the damped attempt
@@ -87,6 +109,7 @@ struct TimeSeries::Island {
   std::vector<LoadTerm> load_terms;
   std::vector<GenTerm> gen_terms;
   std::vector<double> gen_p_pu;  // the hour's set-points, per math unit
+  std::vector<double> gen_p_fixed_pu;  // the set-points no profile column drives (restored every hour)
   struct Ref {
     std::int32_t bus = -1;
     std::int32_t first_gen = -1;
@@ -97,7 +120,6 @@ struct TimeSeries::Island {
   std::vector<double> inv_rating_pu;            // per math branch; 0: no rating
   std::vector<std::uint8_t> bus_side_only;      // windings: loading from the bus side
   std::vector<std::int32_t> elements;           // elements of this island (each once)
-  bool factored = false;
 };
 
 std::size_t TimeSeries::element_count() const { return net_->branches.size() + net_->transformers3w.size(); }
@@ -164,6 +186,7 @@ TimeSeries::TimeSeries(const model::Network& net, const Profiles& profiles, Cont
 
   // ---- math model, one solver per island
   auto nm = topology::build_math(net);
+  const std::vector<bool> inside = model::grid_equivalent_buses(net);
   std::vector<std::uint8_t> load_energised(net.loads.size(), 0), gen_energised(net.generators.size(), 0);
   for (std::size_t l = 0; l < net.loads.size(); ++l)
     load_energised[l] =
@@ -178,7 +201,34 @@ TimeSeries::TimeSeries(const model::Network& net, const Profiles& profiles, Cont
     if (!solver::assign_bus_kinds(m, m.bus_kind, {}, d->kind))
       throw InputError("an island has no reference bus and no PV bus with an in-service generator");
     d->ybus = std::make_unique<solver::Ybus>(m);
-    d->nr = std::make_unique<solver::NewtonRaphson>(*d->ybus, d->kind);
+    d->patterns.push_back({d->kind, std::make_unique<solver::NewtonRaphson>(*d->ybus, d->kind), false});
+    d->q_fixed.assign(m.gens.size(), 0);
+    d->q_fix_pu.assign(m.gens.size(), 0.0);
+    d->q_sched_pu.resize(m.gens.size());
+    for (std::size_t g = 0; g < m.gens.size(); ++g) d->q_sched_pu[g] = m.gens[g].q_pu;
+    d->unit_ptr.assign(n + 1, 0);
+    for (const auto& g : m.gens) ++d->unit_ptr[static_cast<std::size_t>(g.bus) + 1];
+    for (std::size_t i = 0; i < n; ++i) d->unit_ptr[i + 1] += d->unit_ptr[i];
+    d->unit_list.resize(m.gens.size());
+    {
+      std::vector<std::int32_t> fill(d->unit_ptr.begin(), d->unit_ptr.end() - 1);
+      for (std::size_t g = 0; g < m.gens.size(); ++g)
+        d->unit_list[static_cast<std::size_t>(fill[static_cast<std::size_t>(m.gens[g].bus)]++)] = static_cast<std::int32_t>(g);
+    }
+    d->row_of.resize(n);
+    {
+      const auto& y = d->ybus->matrix();
+      for (std::size_t i = 0; i < n; ++i)
+        if (d->kind[i] != BusKind::PQ) d->reg_buses.push_back(static_cast<std::int32_t>(i));
+      for (std::int32_t k = 0; k < y.outerSize(); ++k)
+        for (auto p = y.outerIndexPtr()[k]; p < y.outerIndexPtr()[k + 1]; ++p) {
+          const auto i = static_cast<std::size_t>(y.innerIndexPtr()[p]);
+          if (d->kind[i] != BusKind::PQ) d->row_of[i].emplace_back(k, p);
+        }
+    }
+    for (std::size_t g = 0; g < m.gens.size(); ++g)
+      if (net.generators[static_cast<std::size_t>(d->isl.gen_of[g].value)].kind == model::GenKind::Wind)
+        d->wind_units.push_back(static_cast<std::int32_t>(g));
 
     // Fixed injections and the hourly terms.
     d->sbus_fixed.assign(n, cplx{});
@@ -214,6 +264,8 @@ TimeSeries::TimeSeries(const model::Network& net, const Profiles& profiles, Cont
       }
     }
 
+    d->gen_p_fixed_pu = d->gen_p_pu;
+
     // Reference units and their Ybus rows.
     const auto& y = d->ybus->matrix();
     for (std::size_t i = 0; i < n; ++i) {
@@ -233,6 +285,7 @@ TimeSeries::TimeSeries(const model::Network& net, const Profiles& profiles, Cont
 
     // Monitoring.
     const auto nbr = m.branches.size();
+    d->hv_side.assign(nbr, -1);
     d->element_of_branch.assign(nbr, -1);
     d->inv_rating_pu.assign(nbr, 0.0);
     d->bus_side_only.assign(nbr, 0);
@@ -242,12 +295,17 @@ TimeSeries::TimeSeries(const model::Network& net, const Profiles& profiles, Cont
       std::int32_t e = -1;
       if (o.kind == topology::BranchOrigin::Kind::Branch) {
         e = o.index;
-        rating = net.branches[static_cast<std::size_t>(o.index)].rate_a_mva;
+        const auto& br = net.branches[static_cast<std::size_t>(o.index)];
+        rating = br.rate_a_mva;
+        const double kv_f = net.bus(br.from).base_kv, kv_t = net.bus(br.to).base_kv;
+        if (br.kind == model::BranchKind::Transformer && kv_f != kv_t && !model::branch_inside(net, inside, static_cast<std::size_t>(o.index)))
+          d->hv_side[k] = kv_f > kv_t ? 0 : 1;
       } else {
         e = static_cast<std::int32_t>(n_branch) + o.index;
         const auto& t = net.transformers3w[static_cast<std::size_t>(o.index)];
         rating = o.winding == 0 ? t.sn_hv_mva : o.winding == 1 ? t.sn_mv_mva : t.sn_lv_mva;
         d->bus_side_only[k] = 1;
+        if (o.winding == 0 && !model::trafo3w_inside(net, inside, static_cast<std::size_t>(o.index))) d->hv_side[k] = 0;
       }
       d->element_of_branch[k] = e;
       d->inv_rating_pu[k] = rating > 0.0 ? base / rating : 0.0;
@@ -266,7 +324,7 @@ TimeSeries::TimeSeries(const model::Network& net, const Profiles& profiles, Cont
     }
     d->v = d->v_start;
     d->v_try = d->v_start;
-    d->nr->load_state(d->v);
+    d->nr().load_state(d->v);
     islands_.push_back(std::move(d));
   }
 
@@ -465,6 +523,7 @@ TimeSeriesResult TimeSeries::run_chain(std::size_t warm_from, std::size_t first,
   // Per-hour scratch, sized once.
   std::vector<double> loading(n_elem, kNaN), loss(n_elem, 0.0), flow(n_elem, 0.0);
   std::vector<double> gen_p_mw(net.generators.size(), 0.0);
+  std::vector<std::uint8_t> gen_at_limit(observer ? net.generators.size() : 0, 0);
   std::vector<cplx> bus_v(observer ? net.buses.size() : 0);
   std::vector<std::size_t> gen_kind(net.generators.size());
   for (std::size_t g = 0; g < net.generators.size(); ++g)
@@ -473,14 +532,15 @@ TimeSeriesResult TimeSeries::run_chain(std::size_t warm_from, std::size_t first,
   const double tol = opt_.tol_pu;
 
   // One island's hour: chord steps from the last factorisation, then Newton; restarts when that fails.
+  bool quick_fail = false;
   auto solve_island = [&](Island& d, HourRecord& rec) -> bool {
-    auto& nr = *d.nr;
+    auto& nr = d.nr();
     auto newton_from_here = [&](double norm) {
       norm = nr.evaluate(d.sbus);
       int it = 0;
       while (norm >= tol && it < opt_.max_iter && std::isfinite(norm)) {
         nr.factorize();
-        d.factored = true;
+        d.factored() = true;
         nr.solve_step();
         nr.update_voltage();
         ++it;
@@ -492,7 +552,7 @@ TimeSeriesResult TimeSeries::run_chain(std::size_t warm_from, std::size_t first,
     double norm = kNaN;
     try {
       norm = nr.evaluate_mismatch(d.sbus);
-      if (norm >= tol && d.factored && opt_.max_chord_iter > 0) {
+      if (norm >= tol && d.factored() && opt_.max_chord_iter > 0) {
         int ch = 0;
         while (ch < opt_.max_chord_iter && norm >= tol) {
           nr.solve_step();
@@ -523,7 +583,13 @@ TimeSeriesResult TimeSeries::run_chain(std::size_t warm_from, std::size_t first,
       }
       return true;
     }
-    // Restart from the case's voltages, then a damped Newton from there.
+    // Restart from the case's voltages, then a damped Newton from there (not while curtailment is
+    // searching a solvable wind level: a trial that fails is just too much wind).
+    if (quick_fail) {
+      nr.load_state(d.v);
+      d.factored() = false;
+      return false;
+    }
     ++res.restarts;
     rec.attempt = 1;
     try {
@@ -552,10 +618,471 @@ TimeSeriesResult TimeSeries::run_chain(std::size_t warm_from, std::size_t first,
     }
     // Give up on this hour: the next one starts from the last converged solution, with Newton.
     nr.load_state(d.v);
-    d.factored = false;
+    d.factored() = false;
     return false;
   };
 
+  // Reactive limits: the hour starts with every unit regulating (pattern 0, set-points at their buses).
+  auto reset_q = [&](Island& d) {
+    if (d.pattern == 0) return;
+    const auto& m = d.isl.math;
+    for (std::size_t g = 0; g < d.q_fixed.size(); ++g)
+      if (d.q_fixed[g]) {
+        d.sbus[static_cast<std::size_t>(m.gens[g].bus)] -= cplx(0.0, d.q_fix_pu[g] - d.q_sched_pu[g]);
+        d.q_fixed[g] = 0;
+      }
+    d.pattern = 0;
+    for (auto b : d.reg_buses) {
+      const auto bi = static_cast<std::size_t>(b);
+      const double mag = std::abs(d.v[bi]);
+      if (mag > 0.0) d.v[bi] *= std::abs(d.v_start[bi]) / mag;
+    }
+    d.nr().load_state(d.v);
+  };
+  // After a converged solve: the units of every bus that needs Q beyond their limits together are fixed
+  // at them (sbus takes their Q, the bus turns PQ) and the matching pattern is made current. Returns
+  // whether anything was fixed. The reference bus is left alone (counted in hours_ref_q_beyond).
+  bool ref_beyond = false;
+  auto enforce_q = [&](Island& d) -> bool {
+    const auto& m = d.isl.math;
+    const auto& kind = d.patterns[d.pattern].kind;
+    const cplx* yv = d.ybus->matrix().valuePtr();
+    constexpr double kTolMvar = 5e-6;   // MATPOWER's opf.violation
+    const double qtol = kTolMvar / m.base_mva;
+    bool changed = false;
+    for (auto b : d.reg_buses) {
+      const auto bi = static_cast<std::size_t>(b);
+      if (kind[bi] == BusKind::PQ) continue;
+      double qmin = 0.0, qmax = 0.0, held = 0.0, sched = 0.0;
+      int regulating = 0;
+      for (auto q = d.unit_ptr[bi]; q < d.unit_ptr[bi + 1]; ++q) {
+        const auto g = static_cast<std::size_t>(d.unit_list[static_cast<std::size_t>(q)]);
+        if (d.q_fixed[g]) {
+          held += d.q_fix_pu[g];
+          sched += d.q_fix_pu[g];
+        } else {
+          qmin += m.gens[g].qmin_pu;
+          qmax += m.gens[g].qmax_pu;
+          sched += d.q_sched_pu[g];
+          ++regulating;
+        }
+      }
+      if (regulating == 0 || (std::isinf(qmin) && std::isinf(qmax))) continue;
+      cplx i_b{};
+      for (const auto& [k, p] : d.row_of[bi]) i_b += yv[p] * d.v[static_cast<std::size_t>(k)];
+      const double q_inj = (d.v[bi] * std::conj(i_b)).imag();
+      const double q_load = sched - d.sbus[bi].imag();   // sbus holds Σ unit Q − load Q
+      const double q_reg = q_inj + q_load - held;
+      const bool over = q_reg > qmax + qtol, under = q_reg < qmin - qtol;
+      if (!over && !under) continue;
+      if (kind[bi] == BusKind::Ref) {
+        ref_beyond = true;
+        continue;
+      }
+      for (auto q = d.unit_ptr[bi]; q < d.unit_ptr[bi + 1]; ++q) {
+        const auto g = static_cast<std::size_t>(d.unit_list[static_cast<std::size_t>(q)]);
+        if (d.q_fixed[g]) continue;
+        d.q_fixed[g] = 1;
+        d.q_fix_pu[g] = over ? m.gens[g].qmax_pu : m.gens[g].qmin_pu;
+        d.sbus[bi] += cplx(0.0, d.q_fix_pu[g] - d.q_sched_pu[g]);
+      }
+      changed = true;
+    }
+    if (!changed) return false;
+    // The bus kinds now: PQ where no regulating unit is left.
+    d.kind_scratch = d.kind;
+    for (auto b : d.reg_buses) {
+      const auto bi = static_cast<std::size_t>(b);
+      bool any = false;
+      for (auto q = d.unit_ptr[bi]; q < d.unit_ptr[bi + 1] && !any; ++q)
+        any = !d.q_fixed[static_cast<std::size_t>(d.unit_list[static_cast<std::size_t>(q)])];
+      if (!any) d.kind_scratch[bi] = BusKind::PQ;
+    }
+    std::size_t p = 0;
+    while (p < d.patterns.size() && d.patterns[p].kind != d.kind_scratch) ++p;
+    if (p == d.patterns.size())   // a new set of PQ buses: its pattern, once (allocates)
+      d.patterns.push_back({d.kind_scratch, std::make_unique<solver::NewtonRaphson>(*d.ybus, d.kind_scratch), false});
+    d.pattern = p;
+    d.nr().load_state(d.v);
+    return true;
+  };
+  auto solve_island_q = [&](Island& d, HourRecord& rec) -> bool {
+    for (int round = 0; round < 20; ++round) {
+      if (!solve_island(d, rec)) return false;
+      if (!opt_.enforce_q_limits || !enforce_q(d)) return true;
+    }
+    return false;   // the Q-limit loop did not settle
+  };
+
+  // One solve of the hour as it stands: every island (reactive limits), then the tap changers' rounds.
+  // A converged state of the hour (taps, and per island its voltages, pattern, units at a Q limit,
+  // injections) to go back to when a later solve of the hour fails. Hours that need it only.
+  struct Snapshot {
+    std::vector<int> tap_pos;
+    struct IslandState {
+      std::vector<cplx> v, sbus;
+      std::vector<double> gen_p_pu, q_fix_pu;
+      std::vector<std::uint8_t> q_fixed;
+      std::size_t pattern = 0;
+    };
+    std::vector<IslandState> islands;
+  };
+  auto save_state = [&](Snapshot& s) {
+    s.tap_pos.resize(taps_.size());
+    for (std::size_t t = 0; t < taps_.size(); ++t) s.tap_pos[t] = taps_[t].pos;
+    s.islands.resize(islands_.size());
+    for (std::size_t di = 0; di < islands_.size(); ++di) {
+      const Island& d = *islands_[di];
+      auto& x = s.islands[di];
+      x.v = d.v;
+      x.sbus = d.sbus;
+      x.gen_p_pu = d.gen_p_pu;
+      x.q_fix_pu = d.q_fix_pu;
+      x.q_fixed = d.q_fixed;
+      x.pattern = d.pattern;
+    }
+  };
+  auto restore_state = [&](const Snapshot& s) {
+    for (std::size_t t = 0; t < taps_.size(); ++t)
+      if (taps_[t].pos != s.tap_pos[t]) {
+        taps_[t].pos = s.tap_pos[t];
+        report::set_tap_positions(work_, {taps_[t]});
+        set_tap_admittances(t);
+      }
+    for (std::size_t di = 0; di < islands_.size(); ++di) {
+      Island& d = *islands_[di];
+      const auto& x = s.islands[di];
+      d.v = x.v;
+      d.sbus = x.sbus;
+      d.gen_p_pu = x.gen_p_pu;
+      d.q_fix_pu = x.q_fix_pu;
+      d.q_fixed = x.q_fixed;
+      d.pattern = x.pattern;
+      d.nr().load_state(d.v);
+    }
+  };
+  Snapshot before_taps;
+  bool tap_snapshot = false;   // whether a failed tap round can go back (curtailment's re-solves)
+  bool skip_taps = false;      // the taps stay (curtailment's search of a solvable wind level)
+
+  auto solve_hour = [&](HourRecord& rec, bool counted) -> bool {
+    bool ok = true;
+    for (auto& dp : islands_) ok = solve_island_q(*dp, rec) && ok;
+    // Automatic tap changers: one step per round for the taps report::step_taps picks, then solve again.
+    if (ok && !taps_.empty() && !skip_taps) {
+      int rounds = 1;
+      while (true) {
+        bool any = false, at_limit = false;
+        for (std::size_t t = 0; t < taps_.size() && !any; ++t) any = tap_wants(t, at_limit) != 0;
+        if (!any) break;
+        if (rounds >= opt_.tap_max_rounds) {
+          if (counted) ++res.hours_taps_unsettled;
+          break;
+        }
+        for (std::size_t t = 0; t < taps_.size(); ++t) {
+          tap_pos_before_[t] = taps_[t].pos;
+          const auto& site = tap_site_[t];
+          if (site.bus_island >= 0)
+            tap_view_.buses[static_cast<std::size_t>(taps_[t].bus.value)].vm_pu =
+                std::abs(islands_[static_cast<std::size_t>(site.bus_island)]
+                             ->v[static_cast<std::size_t>(site.bus_math)]);
+        }
+        if (tap_snapshot) save_state(before_taps);
+        const int moved = report::step_taps(work_, tap_view_, taps_);
+        if (moved == 0) break;
+        rec.tap_moves = static_cast<std::int16_t>(rec.tap_moves + moved);
+        for (std::size_t t = 0; t < taps_.size(); ++t)
+          if (taps_[t].pos != tap_pos_before_[t]) {
+            set_tap_admittances(t);
+            if (counted) res.taps[t].moves += std::abs(taps_[t].pos - tap_pos_before_[t]);
+          }
+        ++rounds;
+        for (auto& dp : islands_) ok = solve_island_q(*dp, rec) && ok;
+        if (!ok) {
+          // The moves made it fail: back to the last converged state (its taps), as solve_network does.
+          if (tap_snapshot) {
+            restore_state(before_taps);
+            ok = true;
+          }
+          break;
+        }
+      }
+      rec.tap_rounds = static_cast<std::int16_t>(rec.tap_rounds + rounds - 1);
+    }
+    return ok;
+  };
+  // ---- Curtailment (the top of timeseries.hpp): the hour's N-0 violations, their sensitivities to each
+  // farm bus, a greedy least-MW plan on the linearised model, AC again. Only hours with a violation pay
+  // for it (the scratch below grows then).
+  struct Violation {
+    std::size_t island = 0;
+    std::int32_t branch = -1, bus = -1;   // math indices: an overloaded branch, or a bus out of band
+    bool low = false;                     // undervoltage
+    double excess = 0.0;                  // beyond the target (flow: pu of MVA; voltage: pu)
+    std::int64_t key = 0;
+  };
+  struct FarmBus {
+    std::int32_t bus = -1;
+    double avail_pu = 0.0, cut_pu = 0.0;
+  };
+  std::vector<Violation> viols;
+  std::vector<FarmBus> farms;
+  std::vector<double> relief, dx;   // relief[v · farms + f]
+  std::vector<cplx> dv;
+  std::vector<std::int64_t> not_removable;
+  std::vector<std::vector<double>> p_before(islands_.size());
+  constexpr double kFlowMargin = 0.005;    // land 0.5 % of the rating inside the limit
+  constexpr double kVoltMargin = 0.001;    // and 0.001 pu inside the band
+  constexpr double kMinRelief = 1e-3;      // per unit of flow (or pu of voltage) per pu curtailed
+  auto branch_s = [](const solver::MathBranch& br, const cplx vf, const cplx vt, bool from) {
+    return from ? vf * std::conj(br.yff * vf + br.yft * vt) : vt * std::conj(br.ytf * vf + br.ytt * vt);
+  };
+  auto find_violations = [&] {
+    viols.clear();
+    for (std::size_t di = 0; di < islands_.size(); ++di) {
+      const Island& d = *islands_[di];
+      const auto& m = d.isl.math;
+      for (std::size_t k = 0; k < m.branches.size(); ++k) {
+        if (d.inv_rating_pu[k] <= 0.0) continue;
+        const auto& br = m.branches[k];
+        const cplx vf = d.v[static_cast<std::size_t>(br.from)], vt = d.v[static_cast<std::size_t>(br.to)];
+        double sabs = std::abs(branch_s(br, vf, vt, true));
+        if (!d.bus_side_only[k]) sabs = std::max(sabs, std::abs(branch_s(br, vf, vt, false)));
+        const double target = limit / 100.0 / d.inv_rating_pu[k];
+        if (sabs <= target) continue;
+        viols.push_back({di, static_cast<std::int32_t>(k), -1, false, sabs - target * (1.0 - kFlowMargin),
+                         static_cast<std::int64_t>(di) << 40 | static_cast<std::int64_t>(k)});
+      }
+      for (std::size_t i = 0; i < d.isl.bus_of.size(); ++i) {
+        const auto bus = d.isl.bus_of[i];
+        if (!bus.valid()) continue;
+        const auto& band = limits_.band_normal[static_cast<std::size_t>(bus.value)];
+        if (!band) continue;
+        const double vm = std::abs(d.v[i]);
+        if (band->contains(vm)) continue;
+        const bool low = vm < band->vmin_pu;
+        viols.push_back({di, -1, static_cast<std::int32_t>(i), low,
+                         low ? band->vmin_pu + kVoltMargin - vm : vm - (band->vmax_pu - kVoltMargin),
+                         static_cast<std::int64_t>(di) << 40 | (std::int64_t{1} << 39) | static_cast<std::int64_t>(i)});
+      }
+    }
+    std::erase_if(viols, [&](const Violation& v) {
+      return std::find(not_removable.begin(), not_removable.end(), v.key) != not_removable.end();
+    });
+  };
+  // Returns false when the hour no longer converges after curtailing.
+  // The wind of every island at `share` of what the hour offers (p_before).
+  auto set_wind_share = [&](double share) {
+    for (std::size_t di = 0; di < islands_.size(); ++di) {
+      Island& d = *islands_[di];
+      for (auto g : d.wind_units) {
+        const auto gi = static_cast<std::size_t>(g);
+        const double p = p_before[di][gi] * share;
+        d.sbus[static_cast<std::size_t>(d.isl.math.gens[gi].bus)] += p - d.gen_p_pu[gi];
+        d.gen_p_pu[gi] = p;
+      }
+      if (opt_.enforce_q_limits) reset_q(d);
+    }
+  };
+  // An hour with no solution at the wind on offer: the largest common share of it that solves
+  // (bisection to 1/32, each trial warm from the last one that solved, the taps held), from which curtailment goes on.
+  // False when even no wind does not solve.
+  Snapshot rescued_state;
+  auto rescue_hour = [&](HourRecord& rec, bool counted) -> bool {
+    for (std::size_t di = 0; di < islands_.size(); ++di) p_before[di] = islands_[di]->gen_p_pu;
+    tap_snapshot = true;
+    double lo = 0.0, hi = 1.0;
+    set_wind_share(0.0);
+    bool ok = solve_hour(rec, counted);   // with the restarts and taps: this one must solve if anything does
+    if (ok) save_state(rescued_state);
+    quick_fail = true;
+    skip_taps = true;   // the trials hold the taps; they settle at the level found
+    for (int step = 0; ok && step < 5; ++step) {
+      const double mid = 0.5 * (lo + hi);
+      set_wind_share(mid);
+      if (solve_hour(rec, counted)) {
+        lo = mid;
+        save_state(rescued_state);
+      } else {
+        hi = mid;
+        restore_state(rescued_state);   // the next trial starts from the last one that solved
+      }
+    }
+    if (ok && hi == 1.0) {   // every trial solved: the wind on offer itself, from just below it
+      set_wind_share(1.0);
+      if (solve_hour(rec, counted)) save_state(rescued_state);
+    }
+    quick_fail = false;
+    skip_taps = false;
+    if (!ok) {
+      tap_snapshot = false;
+      return false;
+    }
+    restore_state(rescued_state);
+    ok = solve_hour(rec, counted);   // the taps settle (a failed tap round goes back)
+    tap_snapshot = false;
+    return ok;
+  };
+  auto curtail_hour = [&](HourRecord& rec, bool counted, bool rescued) -> bool {
+    not_removable.clear();
+    find_violations();
+    if (!rescued) {
+      for (const auto& v : viols) (v.branch >= 0 ? rec.overloads_uncurtailed : rec.voltage_violations_uncurtailed) += 1;
+      for (std::size_t di = 0; di < islands_.size(); ++di) p_before[di] = islands_[di]->gen_p_pu;
+    }
+    if (viols.empty() && !rescued) return true;
+    std::vector<std::int64_t> bound;   // the violations curtailment worked on
+    for (int round = 0;; ++round) {
+      if (viols.empty()) break;
+      if (round >= opt_.curtail_max_rounds) {
+        rec.curtail_unresolved = true;
+        break;
+      }
+      bool cut_any = false;
+      for (std::size_t di = 0; di < islands_.size(); ++di) {
+        Island& d = *islands_[di];
+        const auto& m = d.isl.math;
+        auto& nr = d.nr();
+        // The island's violations, worst first, and its farm buses with output left.
+        std::vector<std::size_t> mine;
+        for (std::size_t v = 0; v < viols.size(); ++v)
+          if (viols[v].island == di) mine.push_back(v);
+        if (mine.empty()) continue;
+        farms.clear();
+        for (auto g : d.wind_units) {
+          const auto gi = static_cast<std::size_t>(g);
+          if (d.gen_p_pu[gi] <= 1e-9) continue;
+          const auto b = m.gens[gi].bus;
+          if (nr.theta_index(b) < 0) continue;   // at the reference bus: the reference takes the change
+          auto it = std::find_if(farms.begin(), farms.end(), [&](const FarmBus& f) { return f.bus == b; });
+          if (it == farms.end()) farms.push_back({b, d.gen_p_pu[gi], 0.0});
+          else it->avail_pu += d.gen_p_pu[gi];
+        }
+        const std::size_t nf = farms.size();
+        relief.assign(mine.size() * nf, 0.0);
+        if (nf > 0) {
+          nr.evaluate(d.sbus);   // the Jacobian at the solution
+          nr.factorize();
+          d.factored() = true;
+          const auto ne = static_cast<std::size_t>(nr.n_eq());
+          dv.assign(d.v.size(), cplx{});
+          for (std::size_t f = 0; f < nf; ++f) {
+            dx.assign(ne, 0.0);
+            dx[static_cast<std::size_t>(nr.theta_index(farms[f].bus))] = 1.0;
+            nr.solve_linear(dx.data());   // ∂x/∂P at the farm bus (one pu more injected there)
+            for (std::size_t i = 0; i < d.v.size(); ++i) {
+              const auto ti = nr.theta_index(static_cast<std::int32_t>(i)), vi = nr.vm_index(static_cast<std::int32_t>(i));
+              const double dth = ti >= 0 ? dx[static_cast<std::size_t>(ti)] : 0.0;
+              const double dvm = vi >= 0 ? dx[static_cast<std::size_t>(vi)] : 0.0;
+              const double vm = std::abs(d.v[i]);
+              dv[i] = vm > 0.0 ? d.v[i] * cplx(dvm / vm, dth) : cplx{};
+            }
+            for (std::size_t j = 0; j < mine.size(); ++j) {
+              const auto& v = viols[mine[j]];
+              double dq = 0.0;   // the violated quantity's change per pu more at the farm
+              if (v.branch >= 0) {
+                const auto& br = m.branches[static_cast<std::size_t>(v.branch)];
+                const auto f0 = static_cast<std::size_t>(br.from), t0 = static_cast<std::size_t>(br.to);
+                const cplx sf = branch_s(br, d.v[f0], d.v[t0], true), st = branch_s(br, d.v[f0], d.v[t0], false);
+                const bool from = d.bus_side_only[static_cast<std::size_t>(v.branch)] || std::norm(sf) >= std::norm(st);
+                const cplx vs = from ? d.v[f0] : d.v[t0], dvs = from ? dv[f0] : dv[t0];
+                const cplx i_end = from ? br.yff * d.v[f0] + br.yft * d.v[t0] : br.ytf * d.v[f0] + br.ytt * d.v[t0];
+                const cplx di_end = from ? br.yff * dv[f0] + br.yft * dv[t0] : br.ytf * dv[f0] + br.ytt * dv[t0];
+                const cplx sv = vs * std::conj(i_end), ds = dvs * std::conj(i_end) + vs * std::conj(di_end);
+                const double sabs = std::abs(sv);
+                dq = sabs > 0.0 ? (sv.real() * ds.real() + sv.imag() * ds.imag()) / sabs : 0.0;
+              } else {
+                const auto vi = nr.vm_index(v.bus);
+                dq = vi >= 0 ? dx[static_cast<std::size_t>(vi)] : 0.0;
+                if (v.low) dq = -dq;   // curtailing must raise the voltage
+              }
+              relief[j * nf + f] = dq;   // curtailing δ pu lowers the excess by dq·δ
+            }
+          }
+        }
+        // Greedy: each violation, worst first, by the farm that relieves it most per MW.
+        std::vector<std::size_t> order(mine.size());
+        for (std::size_t j = 0; j < order.size(); ++j) order[j] = j;
+        std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+          return viols[mine[a]].excess > viols[mine[b]].excess;
+        });
+        for (auto j : order) {
+          auto& v = viols[mine[j]];
+          double need = v.excess;
+          for (std::size_t f = 0; f < nf; ++f) need -= relief[j * nf + f] * farms[f].cut_pu;
+          bool any = false;
+          for (std::size_t f = 0; f < nf; ++f) any = any || relief[j * nf + f] > kMinRelief;
+          if (!any) {   // no farm relieves it: not caused by the wind
+            not_removable.push_back(v.key);
+            continue;
+          }
+          if (std::find(bound.begin(), bound.end(), v.key) == bound.end()) bound.push_back(v.key);
+          while (need > 1e-12) {
+            std::size_t best = nf;
+            for (std::size_t f = 0; f < nf; ++f)
+              if (relief[j * nf + f] > kMinRelief && farms[f].avail_pu - farms[f].cut_pu > 1e-12 &&
+                  (best == nf || relief[j * nf + f] > relief[j * nf + best]))
+                best = f;
+            if (best == nf) break;   // the wind that relieves it is used up
+            const double delta = std::min(farms[best].avail_pu - farms[best].cut_pu, need / relief[j * nf + best]);
+            farms[best].cut_pu += delta;
+            need -= delta * relief[j * nf + best];
+          }
+        }
+        // Apply: the units of a farm bus by one share of their output.
+        for (const auto& f : farms) {
+          if (f.cut_pu <= 0.0) continue;
+          cut_any = true;
+          const double share = f.cut_pu / f.avail_pu;
+          for (auto g : d.wind_units) {
+            const auto gi = static_cast<std::size_t>(g);
+            if (m.gens[gi].bus != f.bus) continue;
+            const double cut = d.gen_p_pu[gi] * share;
+            d.gen_p_pu[gi] -= cut;
+            d.sbus[static_cast<std::size_t>(f.bus)] -= cut;
+          }
+        }
+      }
+      if (!cut_any) {   // nothing left to curtail that helps: what remains is not removable
+        for (const auto& v : viols)
+          if (std::find(not_removable.begin(), not_removable.end(), v.key) == not_removable.end()) rec.curtail_unresolved = true;
+        break;
+      }
+      // The curtailed hour, solved as a fresh hour is (reactive limits from every unit regulating: a unit
+      // fixed at its limit with more wind may regulate again with less; taps act).
+      ++rec.curtail_rounds;
+      if (opt_.enforce_q_limits)
+        for (auto& dp : islands_) reset_q(*dp);
+      tap_snapshot = true;
+      const bool solved = solve_hour(rec, counted);
+      tap_snapshot = false;
+      if (!solved) return false;
+      find_violations();
+    }
+    for (std::size_t di = 0; di < islands_.size(); ++di) {
+      const Island& d = *islands_[di];
+      for (auto g : d.wind_units) {
+        const auto gi = static_cast<std::size_t>(g);
+        rec.curtailed_mw += (p_before[di][gi] - d.gen_p_pu[gi]) * d.isl.math.base_mva;
+      }
+    }
+    std::vector<std::size_t> counted_elements;
+    if (counted && rec.curtailed_mw > 1e-6)
+      for (const auto key : bound) {
+        const auto di = static_cast<std::size_t>(key >> 40);
+        const Island& d = *islands_[di];
+        if (key & (std::int64_t{1} << 39)) {
+          const auto bus = d.isl.bus_of[static_cast<std::size_t>(key & ((std::int64_t{1} << 39) - 1))];
+          if (bus.valid()) ++res.buses[static_cast<std::size_t>(bus.value)].curtail_hours;
+        } else {
+          const auto e = static_cast<std::size_t>(d.element_of_branch[static_cast<std::size_t>(key & ((std::int64_t{1} << 39) - 1))]);
+          if (std::find(counted_elements.begin(), counted_elements.end(), e) != counted_elements.end()) continue;
+          counted_elements.push_back(e);   // a transformer's windings count once
+          ++res.elements[e].curtail_hours;
+        }
+      }
+    return true;
+  };
   HourRecord scratch_rec;
   std::size_t done = 0;
   auto tick = [&] {
@@ -579,10 +1106,13 @@ TimeSeriesResult TimeSeries::run_chain(std::size_t warm_from, std::size_t first,
 
     // Injections and the hour's load.
     double load_mw = 0.0;
+    ref_beyond = false;
     for (auto& dp : islands_) {
       Island& d = *dp;
       const double base = d.isl.math.base_mva;
+      if (opt_.enforce_q_limits) reset_q(d);
       std::copy(d.sbus_fixed.begin(), d.sbus_fixed.end(), d.sbus.begin());
+      std::copy(d.gen_p_fixed_pu.begin(), d.gen_p_fixed_pu.end(), d.gen_p_pu.begin());
       double load_pu = 0.0;
       for (const auto& t : d.load_terms) {
         const cplx s = x[t.column] * t.s_pu;
@@ -598,49 +1128,34 @@ TimeSeriesResult TimeSeries::run_chain(std::size_t warm_from, std::size_t first,
     }
     rec.load_mw = load_mw;
 
-    bool ok = true;
-    for (auto& dp : islands_) ok = solve_island(*dp, rec) && ok;
-    // Automatic tap changers: one step per round for the taps report::step_taps picks, then solve again.
-    if (ok && !taps_.empty()) {
-      int rounds = 1;
-      while (true) {
-        bool any = false, at_limit = false;
-        for (std::size_t t = 0; t < taps_.size() && !any; ++t) any = tap_wants(t, at_limit) != 0;
-        if (!any) break;
-        if (rounds >= opt_.tap_max_rounds) {
-          if (counted) ++res.hours_taps_unsettled;
-          break;
-        }
-        for (std::size_t t = 0; t < taps_.size(); ++t) {
-          tap_pos_before_[t] = taps_[t].pos;
-          const auto& site = tap_site_[t];
-          if (site.bus_island >= 0)
-            tap_view_.buses[static_cast<std::size_t>(taps_[t].bus.value)].vm_pu =
-                std::abs(islands_[static_cast<std::size_t>(site.bus_island)]
-                             ->v[static_cast<std::size_t>(site.bus_math)]);
-        }
-        const int moved = report::step_taps(work_, tap_view_, taps_);
-        if (moved == 0) break;
-        rec.tap_moves = static_cast<std::int16_t>(rec.tap_moves + moved);
-        for (std::size_t t = 0; t < taps_.size(); ++t)
-          if (taps_[t].pos != tap_pos_before_[t]) {
-            set_tap_admittances(t);
-            if (counted) res.taps[t].moves += std::abs(taps_[t].pos - tap_pos_before_[t]);
-          }
-        ++rounds;
-        for (auto& dp : islands_) ok = solve_island(*dp, rec) && ok;
-        if (!ok) break;
+    // With curtailment, an hour that does not solve at once is not retried from the case's start: the
+    // search of a solvable wind level below comes at it from no wind, which also finds full wind when that
+    // solves (it tries it last).
+    quick_fail = opt_.curtail;
+    bool ok = solve_hour(rec, counted);
+    quick_fail = false;
+    if (opt_.curtail) {
+      bool rescued = false;
+      if (!ok) {   // too much wind to have a solution: down to a level that solves, then curtail from there
+        rescued = rescue_hour(rec, counted);
+        if (rescued) ++rec.curtail_rounds;
+        rec.curtail_rescued = rescued;
+        ok = rescued;
       }
-      rec.tap_rounds = static_cast<std::int16_t>(rounds - 1);
-      for (std::size_t t = 0; t < taps_.size() && counted; ++t) {
-        auto& ts = res.taps[t];
-        ts.min_pos = std::min(ts.min_pos, taps_[t].pos);
-        ts.max_pos = std::max(ts.max_pos, taps_[t].pos);
-        ts.final_pos = taps_[t].pos;
-        bool at_limit = false;
-        if (ok) tap_wants(t, at_limit);
-        ts.hours_at_limit += at_limit;
-      }
+      if (ok) ok = curtail_hour(rec, counted, rescued);
+    }
+    if (ok && opt_.enforce_q_limits)
+      for (const auto& dp : islands_)
+        for (auto f : dp->q_fixed) rec.q_limited = static_cast<std::int16_t>(rec.q_limited + f);
+    if (ref_beyond && counted) ++res.hours_ref_q_beyond;
+    for (std::size_t t = 0; t < taps_.size() && counted; ++t) {
+      auto& ts = res.taps[t];
+      ts.min_pos = std::min(ts.min_pos, taps_[t].pos);
+      ts.max_pos = std::max(ts.max_pos, taps_[t].pos);
+      ts.final_pos = taps_[t].pos;
+      bool at_limit = false;
+      if (ok) tap_wants(t, at_limit);
+      ts.hours_at_limit += at_limit;
     }
     rec.converged = ok;
     if (!counted) continue;
@@ -678,6 +1193,17 @@ TimeSeriesResult TimeSeries::run_chain(std::size_t warm_from, std::size_t first,
         const double s =
             std::sqrt(d.bus_side_only[k] ? std::norm(sf) : std::max(std::norm(sf), std::norm(st)));
         const auto e = static_cast<std::size_t>(d.element_of_branch[k]);
+        if (d.hv_side[k] >= 0) {   // a transformer's higher-voltage end: what leaves there goes up
+          const double up_mw = -(d.hv_side[k] == 0 ? sf.real() : st.real()) * base;
+          if (up_mw >= report::kReverseFlowMw) {
+            auto& es = res.elements[e];
+            ++es.reverse_hours;
+            if (up_mw > es.max_reverse_mw) {
+              es.max_reverse_mw = up_mw;
+              es.max_reverse_hour = h32;
+            }
+          }
+        }
         loss[e] += (sf.real() + st.real()) * base;
         flow[e] = std::max(flow[e], s * base);
         if (d.inv_rating_pu[k] > 0.0) loading[e] = std::max(loading[e], 100.0 * s * d.inv_rating_pu[k]);
@@ -747,10 +1273,24 @@ TimeSeriesResult TimeSeries::run_chain(std::size_t warm_from, std::size_t first,
         gen_p_mw[static_cast<std::size_t>(d.isl.gen_of[static_cast<std::size_t>(r.first_gen)].value)] =
             p * base;
       }
+      const std::size_t di = static_cast<std::size_t>(&dp - islands_.data());
+      for (auto g : d.wind_units) {
+        const auto gi = static_cast<std::size_t>(g);
+        const auto mg = static_cast<std::size_t>(d.isl.gen_of[gi].value);
+        const double before = rec.curtailed_mw > 0.0 ? p_before[di][gi] : d.gen_p_pu[gi];
+        res.wind_available_mwh += before * base;
+        const double cut = (before - d.gen_p_pu[gi]) * base;
+        if (cut > 1e-6) {
+          res.gens[mg].curtailed_mwh += cut;
+          ++res.gens[mg].curtailed_hours;
+        }
+      }
       for (std::size_t g = 0; g < m.gens.size(); ++g) {
         const auto mg = static_cast<std::size_t>(d.isl.gen_of[g].value);
         const double p = gen_p_mw[mg];
         auto& gs = res.gens[mg];
+        gs.hours_at_q_limit += d.q_fixed[g];
+        if (observer) gen_at_limit[mg] = d.q_fixed[g];
         gs.energy_mwh += p;
         if (!(p <= gs.max_mw)) {
           gs.max_mw = p;
@@ -782,7 +1322,19 @@ TimeSeriesResult TimeSeries::run_chain(std::size_t warm_from, std::size_t first,
     }
     if (overloads > 0) ++res.hours_with_overload;
     if (vviol > 0) ++res.hours_with_voltage_violation;
-    if (observer) observer(HourView{h, true, &bus_v, &gen_p_mw, &loading, &loss, &taps_});
+    if (!opt_.curtail) {
+      rec.overloads_uncurtailed = overloads;
+      rec.voltage_violations_uncurtailed = vviol;
+    }
+    if (rec.overloads_uncurtailed > 0) ++res.hours_with_overload_uncurtailed;
+    if (rec.voltage_violations_uncurtailed > 0) ++res.hours_with_voltage_violation_uncurtailed;
+    if (rec.curtailed_mw > 1e-6) {
+      ++res.hours_curtailed;
+      res.curtailed_mwh += rec.curtailed_mw;
+    }
+    if (rec.curtail_unresolved) ++res.hours_curtail_unresolved;
+    if (rec.curtail_rescued) ++res.hours_curtail_rescued;
+    if (observer) observer(HourView{h, true, &bus_v, &gen_p_mw, &loading, &loss, &taps_, &gen_at_limit});
     ++done;
     tick();
   }
@@ -813,6 +1365,12 @@ void merge(TimeSeriesResult& a, TimeSeriesResult&& b) {
     x.sum_loading_pct += y.sum_loading_pct;
     x.loss_mwh += y.loss_mwh;
     x.max_flow_mva = std::max(x.max_flow_mva, y.max_flow_mva);
+    x.reverse_hours += y.reverse_hours;
+    if (y.max_reverse_mw > x.max_reverse_mw) {
+      x.max_reverse_mw = y.max_reverse_mw;
+      x.max_reverse_hour = y.max_reverse_hour;
+    }
+    x.curtail_hours += y.curtail_hours;
   }
   for (std::size_t i = 0; i < a.buses.size(); ++i) {
     auto& x = a.buses[i];
@@ -827,11 +1385,15 @@ void merge(TimeSeriesResult& a, TimeSeriesResult&& b) {
     }
     x.hours_under += y.hours_under;
     x.hours_over += y.hours_over;
+    x.curtail_hours += y.curtail_hours;
   }
   for (std::size_t g = 0; g < a.gens.size(); ++g) {
     auto& x = a.gens[g];
     const auto& y = b.gens[g];
     x.energy_mwh += y.energy_mwh;
+    x.hours_at_q_limit += y.hours_at_q_limit;
+    x.curtailed_mwh += y.curtailed_mwh;
+    x.curtailed_hours += y.curtailed_hours;
     if (!std::isnan(y.max_mw) && !(y.max_mw <= x.max_mw)) {
       x.max_mw = y.max_mw;
       x.max_hour = y.max_hour;
@@ -854,6 +1416,14 @@ void merge(TimeSeriesResult& a, TimeSeriesResult&& b) {
   }
   a.hours_with_overload += b.hours_with_overload;
   a.hours_with_voltage_violation += b.hours_with_voltage_violation;
+  a.hours_ref_q_beyond += b.hours_ref_q_beyond;
+  a.curtailed_mwh += b.curtailed_mwh;
+  a.wind_available_mwh += b.wind_available_mwh;
+  a.hours_curtailed += b.hours_curtailed;
+  a.hours_curtail_unresolved += b.hours_curtail_unresolved;
+  a.hours_curtail_rescued += b.hours_curtail_rescued;
+  a.hours_with_overload_uncurtailed += b.hours_with_overload_uncurtailed;
+  a.hours_with_voltage_violation_uncurtailed += b.hours_with_voltage_violation_uncurtailed;
   a.hourly.insert(a.hourly.end(), b.hourly.begin(), b.hourly.end());
   for (std::size_t t = 0; t < a.taps.size(); ++t) {
     auto& x = a.taps[t];
@@ -931,6 +1501,17 @@ std::string hour_label(std::size_t hour, bool leap) {
   while (m < 11 && d >= static_cast<std::size_t>(days[m])) d -= static_cast<std::size_t>(days[m++]);
   return year > 0 ? fmt::format("y{} {} {:2d} {:02d}:00", year + 1, kMonth[m], d + 1, hour % 24)
                   : fmt::format("{} {:2d} {:02d}:00", kMonth[m], d + 1, hour % 24);
+}
+
+std::string hour_iso(std::size_t hour, int year) {
+  auto leap = [](int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; };
+  std::size_t d = hour / 24;
+  int y = year;
+  while (d >= static_cast<std::size_t>(leap(y) ? 366 : 365)) d -= static_cast<std::size_t>(leap(y++) ? 366 : 365);
+  int days[12] = {31, leap(y) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  int m = 0;
+  while (m < 11 && d >= static_cast<std::size_t>(days[m])) d -= static_cast<std::size_t>(days[m++]);
+  return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:00", y, m + 1, d + 1, hour % 24);
 }
 
 }  // namespace lsflow::study

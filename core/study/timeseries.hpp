@@ -15,8 +15,30 @@
 // the rule of report::step_taps (as report::solve_network's tap control: one step toward the band per
 // round, higher voltage levels first, re-solve until no tap moves or tap_max_rounds solves), and stay
 // where they are into the next hour, as a real OLTC does. A move rewrites the transformer's Ybus values
-// in place (same pattern). Other taps stay where the scenario has them. Reactive limits are not enforced
-// (as lsflow solve without --enforce-q-limits and as N-1).
+// in place (same pattern). Other taps stay where the scenario has them.
+//
+// Reactive limits (TimeSeriesOptions::enforce_q_limits, on in `lsflow timeseries`): every hour starts
+// with every unit regulating, as a fresh solve of that hour would; after a converged solve, the units of
+// a bus that needs more (less) Q than their limits allow together are fixed at their limits (their bus
+// becomes PQ) and the hour is solved again, as MATPOWER's Q-limit loop does; the tap rounds keep the
+// hour's fixed units. A different set of PQ buses is a different Jacobian pattern: each set met gets
+// its own NewtonRaphson (pattern and symbolic analysis built once, then kept for the hours that meet
+// the set again). The reference unit's limits are not enforced hour by hour (MATPOWER would move the
+// reference); an hour where it breaks them counts in TimeSeriesResult::hours_ref_q_beyond.
+//
+// Curtailment (TimeSeriesOptions::curtail): after an hour is solved, if a line or transformer is above
+// the normal-operation loading limit or a bus outside its normal band, the least wind is curtailed that
+// removes it, by sensitivity: at the solution, J⁻¹·e_P(b) gives each farm bus's effect on every
+// voltage (hence on each violated flow and bus voltage); the worst violation is relieved by the farm
+// that relieves it most per MW, then the next, on the linearised model with a small margin; the hour is
+// solved again (AC, reactive limits, taps) and the loop repeats until nothing removable is left (at
+// most 10 rounds). A violation no wind farm relieves (no farm with a positive effect and output left)
+// is not caused by wind and is left, counted as remaining. An hour with no solution at all at the wind on
+// offer (export-limited) is first brought to the largest common share of its wind that solves
+// (bisection to 1/64), then curtailed from there as any other. Farms at one bus are curtailed by the same
+// share of their output. The statistics are those of the curtailed hours; the curtailed energy per farm,
+// the curtailment hours and the elements that bound are in the result, and the hours above a limit
+// before curtailment in hours_with_overload_uncurtailed / hours_with_voltage_violation_uncurtailed.
 //
 // Solving: one Ybus and one NewtonRaphson per island for the whole run (Jacobian pattern, KLU symbolic
 // analysis and the last numeric factorisation kept). Each hour starts from the previous hour's solution.
@@ -65,6 +87,8 @@ struct TimeSeriesOptions {
   bool keep_hourly = true;  // fill TimeSeriesResult::hourly
   bool tap_control = true;  // automatic tap changers act (when the network has any)
   bool enforce_q_limits = false;  // reactive limits every hour (see the top of the file)
+  bool curtail = false;           // least wind curtailment that removes N-0 violations (top of the file)
+  int curtail_max_rounds = 10;
   int tap_max_rounds = 30;  // solves per hour, the first included
   // Threads: 1 (default) runs the hours as one chain, each warm-started from the one before. With
   // N > 1 the range is cut into N consecutive chunks solved side by side; each chunk but the first
@@ -95,6 +119,11 @@ struct ElementStats {
   double sum_loading_pct = 0.0;  // over the hours with a loading (mean = sum / converged hours)
   double loss_mwh = 0.0;
   double max_flow_mva = 0.0;
+  // Transformers (not inside the external-grid equivalent): power sent up from the lower-voltage side.
+  std::int32_t reverse_hours = 0;     // hours with more than report::kReverseFlowMw leaving at the HV end
+  double max_reverse_mw = 0.0;
+  std::int32_t max_reverse_hour = -1;
+  std::int32_t curtail_hours = 0;     // hours its overload made wind be curtailed
 };
 
 struct BusStats {
@@ -104,6 +133,7 @@ struct BusStats {
   double min_vm_pu = kNaN, max_vm_pu = kNaN;
   std::int32_t min_hour = -1, max_hour = -1;
   std::int32_t hours_under = 0, hours_over = 0;
+  std::int32_t curtail_hours = 0;     // hours its voltage made wind be curtailed
 };
 
 struct GenStats {
@@ -113,6 +143,9 @@ struct GenStats {
   std::int32_t max_hour = -1;
   bool profiled = false;   // P from a profile column (else held at the scenario's P, or the reference)
   bool reference = false;  // balances its island (P from the solution)
+  std::int32_t hours_at_q_limit = 0;
+  double curtailed_mwh = 0.0;        // wind energy curtailed (TimeSeriesOptions::curtail)
+  std::int32_t curtailed_hours = 0;
 };
 
 // One automatic tap changer over the run.
@@ -131,6 +164,12 @@ struct HourRecord {
   std::int16_t chord_iterations = 0;
   std::int16_t tap_rounds = 0;  // solves after the first (tap moves)
   std::int16_t tap_moves = 0;
+  std::int16_t q_limited = 0;           // units held at a reactive limit
+  std::int16_t curtail_rounds = 0;      // AC solves after curtailing
+  bool curtail_unresolved = false;      // a removable violation was still there after the last round
+  bool curtail_rescued = false;         // no solution at the wind on offer: a common share of it first
+  double curtailed_mw = 0.0;
+  std::int32_t overloads_uncurtailed = 0, voltage_violations_uncurtailed = 0;
   double load_mw = 0.0;
   double losses_mw = 0.0;
   std::array<double, 6> gen_mw_by_kind{};  // model::GenKind order (thermal, hydro, solar, wind, grid, other)
@@ -164,6 +203,15 @@ struct TimeSeriesResult {
   std::int32_t max_losses_hour = -1;
   std::int32_t hours_with_overload = 0;
   std::int32_t hours_with_voltage_violation = 0;
+  std::int32_t hours_ref_q_beyond = 0;        // the reference unit beyond its Q limits (not enforced)
+  // Curtailment.
+  double curtailed_mwh = 0.0;
+  double wind_available_mwh = 0.0;            // the wind the profile offered (before curtailment)
+  std::int32_t hours_curtailed = 0;
+  std::int32_t hours_curtail_unresolved = 0;  // a removable violation remained after the last round
+  std::int32_t hours_curtail_rescued = 0;     // no solution at the wind on offer (curtailment made one)
+  std::int32_t hours_with_overload_uncurtailed = 0;
+  std::int32_t hours_with_voltage_violation_uncurtailed = 0;
   std::vector<HourRecord> hourly;         // hours_run records from first_hour (keep_hourly)
   std::vector<TapStats> taps;             // per automatic tap changer (TimeSeries::taps() order)
   std::int32_t hours_taps_unsettled = 0;  // hours that hit tap_max_rounds with taps still moving
@@ -188,6 +236,7 @@ struct HourView {
   const std::vector<double>* element_loading_pct = nullptr;  // per element (NaN: no rating)
   const std::vector<double>* element_loss_mw = nullptr;
   const std::vector<report::TapState>* taps = nullptr;  // positions this hour was solved with
+  const std::vector<std::uint8_t>* gen_at_q_limit = nullptr;  // per model generator
 };
 
 class TimeSeries {
@@ -219,6 +268,7 @@ class TimeSeries {
   [[nodiscard]] const model::Network& network() const { return *net_; }
   [[nodiscard]] const Profiles& profiles() const { return *profiles_; }
   [[nodiscard]] const ContingencyLimits& limits() const { return limits_; }
+  [[nodiscard]] const TimeSeriesOptions& options() const { return opt_; }
   // The automatic tap changers that act (empty when tap control is off or the network has none); `pos`
   // is the position after the last hour this object solved (with threads > 1, the first chunk's last
   // hour: TimeSeriesResult::taps[t].final_pos is the run's end).
@@ -261,5 +311,8 @@ class TimeSeries {
 
 // "Jan 23 19:00" for hour 0 = 1 January 00:00 of a non-leap year (a leap year when leap is true).
 [[nodiscard]] std::string hour_label(std::size_t hour, bool leap = false);
+// ISO 8601 local time of an hour, "2030-01-23T19:00", hour 0 = 1 January 00:00 of `year` (hours past the
+// year's end run into the next).
+[[nodiscard]] std::string hour_iso(std::size_t hour, int year);
 
 }  // namespace lsflow::study
