@@ -34,6 +34,8 @@ struct CompareArgs {
   OutputFlags output;
   bool show_unchanged = false;
   bool no_n1 = false;
+  std::string curtail;
+  bool curtail_given = false;
 };
 
 int run_compare(const CompareArgs& a) {
@@ -45,6 +47,9 @@ int run_compare(const CompareArgs& a) {
   StudyRunOptions opt;
   opt.solve = study_solve_options(a.solver);
   opt.n1 = !a.no_n1;
+  opt.curtail = a.curtail_given;
+  opt.curtail_n1 = a.curtail == "n1";
+  if (opt.curtail_n1 && a.no_n1) throw UsageError("--curtail n1 needs the N-1 assessment: drop --no-n1");
 
   std::vector<report::StudyReport> cases;
   bool all_converged = true;
@@ -96,6 +101,14 @@ void add_compare(CLI::App& app, int& rc) {
   add_output_flags(cmd, a->output, 15, "write summary.csv, changes.csv, loadings.csv, voltages.csv, comparison.json here");
   cmd->add_flag("--show-unchanged", a->show_unchanged, "also list elements whose loading did not change");
   cmd->add_flag("--no-n1", a->no_n1, "skip each case's N-1 assessment");
+  cmd->add_option("--curtail", a->curtail,
+                  "curtail each scenario's wind as `run --curtail` does and compare the curtailed cases (the MW "
+                  "curtailed side by side)")
+      ->expected(0, 1)
+      ->default_str("n0")
+      ->check(CLI::IsMember({"n0", "n1"}))
+      ->type_name("[n0|n1]")
+      ->each([a](const std::string&) { a->curtail_given = true; });
   add_solver_flags(cmd, a->solver);
   cmd->callback([a, &rc] { rc = run_compare(*a); });
 }

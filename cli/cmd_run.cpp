@@ -16,6 +16,7 @@
 #include "report/study_report.hpp"
 #include "report/tap_control.hpp"
 #include "study/contingency.hpp"
+#include "study/curtailment.hpp"
 #include "study/n1_report.hpp"
 
 namespace lsflow::cli {
@@ -27,15 +28,34 @@ std::string n1_selection_text(const StudyCase& c) {
 }
 
 report::StudyReport study_scenario(const StudyCase& c, const StudyRunOptions& o) {
-  const report::NetworkSolution sol = report::solve_network(c.net, o.solve);
-  report::StudyReport r = report::build_study_report(c.net, sol, *c.limits, c.name);
+  // With curtailment, the report is of the curtailed case (the farms at what curtailment left them).
+  model::Network curtailed;
+  report::CurtailmentSummary cs;
+  if (o.curtail) {
+    curtailed = c.net;
+    study::CurtailmentOptions co;
+    co.solve = o.solve;
+    co.n1 = o.curtail_n1;
+    co.threads = o.threads;
+    cs = study::curtail_case(curtailed, c.contingency_limits, c.scenario ? &*c.scenario : nullptr, co);
+  }
+  const model::Network& net_ref = o.curtail ? curtailed : c.net;
+  const report::NetworkSolution sol = report::solve_network(net_ref, o.solve);
+  report::StudyReport r = report::build_study_report(net_ref, sol, *c.limits, c.name);
+  if (o.curtail) {
+    // What is left is what no wind farm relieves.
+    if (cs.n1 == false || cs.remaining.empty())
+      for (const auto& ov : r.overloads) cs.remaining.push_back(fmt::format("{} at {:.1f} %", ov.element, ov.loading_pct));
+    for (const auto& v : r.voltage_violations) cs.remaining.push_back(fmt::format("{} at {:.4f} pu", v.bus, v.vm_pu));
+    r.curtailment = std::move(cs);
+  }
   r.scenario_file = c.path;
   r.description = c.description;
   r.study_year = c.study_year;
   r.base_case = base_case_text(o.solve, sol.converged ? &sol : nullptr);
   if (!sol.converged || !o.n1) return r;
   // N-1 from this base case, the taps held where it left them (as `lsflow n1` does).
-  model::Network net = c.net;
+  model::Network net = net_ref;
   report::apply_tap_positions(net, sol);
   study::ContingencyOptions co;
   co.tol_pu = o.solve.pf.tol_pu;
@@ -57,6 +77,8 @@ struct RunArgs {
   OutputFlags output;
   bool no_n1 = false;
   int threads = 0;
+  std::string curtail;
+  bool curtail_given = false;
 };
 
 int run_run(const RunArgs& a) {
@@ -68,6 +90,9 @@ int run_run(const RunArgs& a) {
   o.solve = study_solve_options(a.solver);
   o.n1 = !a.no_n1;
   o.threads = a.threads;
+  o.curtail = a.curtail_given;
+  o.curtail_n1 = a.curtail == "n1";
+  if (o.curtail_n1 && a.no_n1) throw UsageError("--curtail n1 needs the N-1 assessment: drop --no-n1");
   const report::StudyReport r = study_scenario(c, o);
 
   if (a.output.format == "json")
@@ -106,6 +131,15 @@ void add_run(CLI::App& app, int& rc) {
                                        "report.json here");
   cmd->add_flag("--no-n1", a->no_n1, "skip the N-1 assessment (default: the scenario's contingencies, else every "
                                      "credible one, in the verdict)");
+  cmd->add_option("--curtail", a->curtail,
+                  "the least wind curtailment that removes the overloads and voltage violations (n0: normal "
+                  "operation; n1: also after every contingency), by sensitivity, verified by AC; the report is of "
+                  "the curtailed case")
+      ->expected(0, 1)
+      ->default_str("n0")
+      ->check(CLI::IsMember({"n0", "n1"}))
+      ->type_name("[n0|n1]")
+      ->each([a](const std::string&) { a->curtail_given = true; });
   add_threads(cmd, a->threads, 0, "contingencies solved in parallel");
   add_solver_flags(cmd, a->solver);
   cmd->callback([a, &rc] { rc = run_run(*a); });

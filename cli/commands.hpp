@@ -32,6 +32,8 @@ struct StudyRunOptions {
   report::SolveOptions solve;
   bool n1 = true;
   int threads = 0;
+  bool curtail = false;      // report the case with its wind curtailed (study/curtailment.hpp)
+  bool curtail_n1 = false;   // … N-1 secure
 };
 report::StudyReport study_scenario(const StudyCase& c, const StudyRunOptions& o);
 

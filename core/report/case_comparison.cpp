@@ -179,6 +179,23 @@ std::vector<MetricRow> metrics_of(const std::vector<StudyReport>& cases) {
   add("overloads", "count", 0, [](const StudyReport& r) { return r.overloads.size(); });
   add("buses outside band", "count", 0, [](const StudyReport& r) { return r.voltage_violations.size(); });
   add("generators beyond Q limits", "count", 0, [](const StudyReport& r) { return r.q_limit_breaches.size(); });
+  const bool any_n1 = std::any_of(cases.begin(), cases.end(), [](const StudyReport& r) { return r.n1.run; });
+  if (any_n1) {
+    add("N-1: contingencies with new violations", "count", 0, [](const StudyReport& r) {
+      return r.n1.run ? static_cast<double>(r.n1.with_violations + r.n1.no_supply) : kNaN;
+    });
+    add("N-1: not converging", "count", 0,
+        [](const StudyReport& r) { return r.n1.run ? static_cast<double>(r.n1.not_converged) : kNaN; });
+  }
+  const bool any_curtail = std::any_of(cases.begin(), cases.end(), [](const StudyReport& r) { return r.curtailment.run; });
+  if (any_curtail) {
+    add("wind curtailed", "MW", 1, [](const StudyReport& r) { return r.curtailment.run ? r.curtailment.curtailed_mw : kNaN; });
+    add("wind curtailed / available", "%", 1, [](const StudyReport& r) {
+      return r.curtailment.run && r.curtailment.wind_before_mw > 0.0
+                 ? 100.0 * r.curtailment.curtailed_mw / r.curtailment.wind_before_mw
+                 : kNaN;
+    });
+  }
   add("highest loading", "%", 1, [](const StudyReport& r) { return max_loading(r); });
   add("lowest voltage", "pu", 3, [](const StudyReport& r) { return min_vm(r); });
   add("highest voltage", "pu", 3, [](const StudyReport& r) { return max_vm(r); });
