@@ -22,6 +22,7 @@
 #include "report/network_solution.hpp"
 #include "report/study_report.hpp"
 #include "study/limits.hpp"
+#include "network_builder.hpp"
 #include "test_paths.hpp"
 
 using namespace lsflow;
@@ -731,4 +732,43 @@ TEST_CASE("lsflow run: bad input and bad options exit 2 with a message", "[repor
   CHECK_THAT(r.err, Catch::Contains("--format"));
   r = run_cli(c.dir, "run");
   CHECK(r.exit == 2);
+}
+
+TEST_CASE("study report: reverse flow through a transformer is flagged, with the MW sent up", "[report][study_report]") {
+  // Grid (110 kV) — T1 (110/22 kV transformer) — LV: a 12 MW solar park above a 5 MW load sends ≈ 7 MW up;
+  // T2 feeds a plain 4 MW load the normal way.
+  model::Network net;
+  net.name = "reverse";
+  test::NetworkBuilder add(net);
+  const BusIdx hv = add.bus(1, "HV", model::BusType::Ref, 110, "Out");
+  const BusIdx lv = add.bus(2, "LV", model::BusType::PQ, 22, "Z");
+  const BusIdx lv2 = add.bus(3, "LV2", model::BusType::PQ, 22, "Z");
+  auto& t1 = add.line("T1", hv, lv, 0.005, 0.1, 25.0);
+  t1.kind = model::BranchKind::Transformer;
+  t1.tap_ratio = 1.0;
+  auto& t2 = add.line("T2", lv2, hv, 0.005, 0.1, 25.0);   // drawn from the low side: the HV end is `to`
+  t2.kind = model::BranchKind::Transformer;
+  t2.tap_ratio = 1.0;
+  add.generator("Grid", model::GenKind::Grid, hv, 1.0);
+  auto& pv = add.generator("Solar", model::GenKind::Solar, lv);
+  pv.p_mw = 12.0;
+  pv.qmin_mvar = pv.qmax_mvar = 0.0;
+  add.load("Load_LV", lv, 5.0);
+  add.load("Load_LV2", lv2, 4.0);
+  const auto sol = report::solve_network(net, report::SolveOptions{});
+  REQUIRE(sol.converged);
+  report::ReportLimits lim;
+  lim.band_of_bus.assign(net.buses.size(), std::nullopt);
+  const auto r = report::build_study_report(net, sol, lim, "reverse");
+  REQUIRE(r.elements.size() == 2);
+  CHECK(r.elements[0].reverse_mw == Approx(7.0).margin(0.1));   // 12 − 5 MW less T1's small losses
+  CHECK(r.elements[0].reverse_mw < 7.0);
+  CHECK(r.elements[1].reverse_mw == 0.0);                       // T2 carries power down
+  const auto text = report::study_report_text(r);
+  CHECK_THAT(text, Catch::Contains("Reverse flow through transformers — 1"));
+  CHECK_THAT(text, Catch::Contains("T1"));
+  const auto csv = report::branches_report_csv(r);
+  CHECK_THAT(csv, Catch::Contains("reverse_mw"));
+  const auto back = report::study_report_from_json(report::study_report_json(r));
+  CHECK(back.elements[0].reverse_mw == Approx(r.elements[0].reverse_mw));
 }

@@ -4,6 +4,7 @@
 // the hour's taps and reactive limits).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -12,6 +13,8 @@
 #include "report/tap_control.hpp"
 #include "study/apply_scenario.hpp"
 #include "study/contingency.hpp"
+#include "study/curtailment.hpp"
+#include "study/n1_report.hpp"
 #include "study/limits.hpp"
 #include "study/profiles.hpp"
 #include "study/scenario.hpp"
@@ -240,4 +243,71 @@ TEST_CASE("curtailment on Lạng Sơn: every curtailed hour, solved afresh, has 
   }
   CHECK(curtailed > 20);   // the windy days of the test
   CHECK(clean > 0);
+}
+
+TEST_CASE("run --curtail: the curtailed case, solved afresh, is free of what curtailment removes; N-1 secure with n1",
+          "[curtailment][langson]") {
+  const auto path = (test::source_dir() / "networks" / "langson" / "scenarios" / "wind-1444-light-cf30.yaml").string();
+  const auto scenario = study::read_scenario(path);
+  const auto net = study::build_network(scenario);
+  const auto limits = study::scenario_limits(scenario);
+  const auto lim = study::contingency_limits(net, limits);
+  study::CurtailmentOptions opt;
+  opt.solve.pf.enforce_q_limits = true;
+  opt.solve.tap_control = true;
+  opt.threads = 1;
+  report::SolveOptions so = opt.solve;
+
+  // The uncurtailed case has the Phú Xá – Na Dương overloads (the issue's main study).
+  const auto before = report::build_study_report(net, report::solve_network(net, so), limits, "before");
+  REQUIRE(before.overloads.size() == 3);
+
+  SECTION("normal operation") {
+    auto curtailed = net;
+    const auto c = study::curtail_case(curtailed, lim, &scenario, opt);
+    CHECK(c.run);
+    CHECK(c.resolved);
+    CHECK(c.curtailed_mw > 50.0);
+    CHECK(c.curtailed_mw < c.wind_before_mw);
+    double sum = 0.0;
+    for (const auto& u : c.units) sum += u.curtailed_mw();
+    CHECK(sum == Approx(c.curtailed_mw));
+    // Only the farms behind the corridor: Lộc Bình and Đình Lập, not Chi Lăng or Cao Lộc.
+    for (const auto& u : c.units) CHECK((u.bus == "LocBinh110" || u.bus == "DinhLap110"));
+    const auto sol = report::solve_network(curtailed, so);
+    REQUIRE(sol.converged);
+    const auto after = report::build_study_report(curtailed, sol, limits, "after");
+    CHECK(after.overloads.empty());
+    CHECK(after.voltage_violations.empty());
+  }
+  SECTION("N-1 secure") {
+    auto curtailed = net;
+    opt.n1 = true;
+    const auto c = study::curtail_case(curtailed, lim, &scenario, opt);
+    auto n0 = net;
+    opt.n1 = false;
+    const auto c0 = study::curtail_case(n0, lim, &scenario, opt);
+    CHECK(c.curtailed_mw > c0.curtailed_mw);   // security costs more wind
+    // An independent N-1 of the curtailed case: the only new violations left are those listed as not
+    // removable (no wind farm relieves them).
+    const auto base = report::solve_network(curtailed, so);
+    REQUIRE(base.converged);
+    auto tapped = curtailed;
+    report::apply_tap_positions(tapped, base);
+    study::ContingencyOptions co;
+    co.enforce_q_limits = true;
+    co.threads = 1;
+    study::ContingencyAnalysis ca(tapped, lim, co);
+    const auto list = study::scenario_contingencies(scenario, ca);
+    const auto res = ca.run(list);
+    for (const auto& o : res.overloads) {
+      if (!study::outage_related(o)) continue;
+      const std::string what = ca.monitor_label(o.monitor) + " with " +
+                               study::element_label(tapped, list[static_cast<std::size_t>(o.contingency)].element) + " out";
+      INFO(what);
+      const bool listed = std::any_of(c.remaining.begin(), c.remaining.end(),
+                                      [&](const std::string& r) { return r.rfind(what, 0) == 0; });
+      CHECK(listed);
+    }
+  }
 }
