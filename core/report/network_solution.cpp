@@ -245,11 +245,16 @@ std::string describe_attempts(const model::Network& net, const IslandReport& isl
     const auto& at = isl.attempts[a];
     std::string hist;
     for (double x : at.mismatch_history_pu) hist += fmt::format(" {:.3g}", x * base);
-    s += fmt::format("  attempt {} ({}): {} after {} iteration{}, largest mismatch {:.4g} MVA, {}; mismatch by "
+    // In a case that failed, an attempt that converged is only a step on the way (a Q-limit round after
+    // it failed): say so, so that "converged" is never read as the case's outcome.
+    const bool step = at.converged && !isl.converged;
+    s += fmt::format("  attempt {} ({}{}): {} after {} iteration{}, largest mismatch {:.4g} MVA, {}; mismatch by "
                      "iteration (MVA):{}\n",
-                     a + 1, at.method, at.converged ? "converged" : "failed", at.iterations,
+                     a + 1, at.method, at.units_at_q_limit > 0 ? fmt::format(", {} units held", at.units_at_q_limit) : "",
+                     at.converged ? (step ? "solved with every unit regulating" : "converged") : "failed", at.iterations,
                      at.iterations == 1 ? "" : "s", at.max_mismatch_pu * base,
-                     at.converged ? "solved" : (at.shrinking() ? "still shrinking" : "not shrinking (diverging or stuck)"),
+                     at.converged ? (step ? "but units were then beyond their reactive limits" : "solved")
+                                  : (at.shrinking() ? "still shrinking" : "not shrinking (diverging or stuck)"),
                      hist);
   }
   if (!isl.converged && isl.worst_bus.valid()) {

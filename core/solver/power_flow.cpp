@@ -238,6 +238,16 @@ PfResult solve_ac(const MathModel& m, const PfOptions& opt) {
     r.worst_bus = nr_r.worst_bus;
     r.mismatch_history_pu = std::move(nr_r.mismatch_history_pu);
     if (!nr_r.converged) {
+      // A later round of the reactive-limit loop failed: the diagnosis must show that round, not only the
+      // first one's (which converged).
+      if (!first_round)
+        r.attempts.push_back(to_attempt(limited.size() == 1 ? "newton after the reactive-limit loop held 1 unit at its limit"
+                                                            : "newton after the reactive-limit loop held units at their limits",
+                                        nr_r));
+      if (!first_round) {
+        r.attempts.back().units_at_q_limit = static_cast<int>(limited.size());
+        r.attempts.back().mismatch_history_pu = r.mismatch_history_pu;   // nr_r's was moved into r above
+      }
       r.converged = false;
       r.kind = kind;
       return r;

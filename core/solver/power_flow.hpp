@@ -27,6 +27,7 @@ struct Attempt {
   double max_mismatch_pu = 0.0;
   std::int32_t worst_bus = -1;
   std::vector<double> mismatch_history_pu;
+  int units_at_q_limit = 0;     // an attempt after the reactive-limit loop held units at a limit
   // Whether ‖F‖∞ went down over the last iterations (a slowly converging case may deserve more
   // iterations; a growing one is diverging).
   [[nodiscard]] bool shrinking() const;

@@ -98,3 +98,15 @@ TEST_CASE("solve keeps MATPOWER's default (no reactive limits) for a .m case and
                                    " --no-q-limits");
   CHECK_THAT(yn.out, Contains("not enforced (--no-q-limits)"));
 }
+
+TEST_CASE("A case that fails in a reactive-limit round is diagnosed with that round, never as converged",
+          "[cli][study][regression]") {
+  // wind-1444-light: the first Newton run solves with every farm regulating, then 15 farms are beyond
+  // their Q limits and the round that holds them fails (export-limited). The diagnosis used to print the
+  // first run's "converged" inside the failed case.
+  const auto r = test::run_lsflow("run " + scenario("wind-1444-light") + " --no-n1");
+  CHECK(r.exit == 3);
+  CHECK(r.err.find(": converged after") == std::string::npos);
+  CHECK_THAT(r.err, Contains("solved with every unit regulating") && Contains("reactive-limit loop held units") &&
+                        Contains("export-limited"));
+}
