@@ -245,7 +245,7 @@ TEST_CASE("curtailment on Lạng Sơn: every curtailed hour, solved afresh, has 
   CHECK(clean > 0);
 }
 
-TEST_CASE("run --curtail: the curtailed case, solved afresh, is free of what curtailment removes; N-1 secure with n1",
+TEST_CASE("run --curtail: the curtailed case, solved afresh, is free of what curtailment removes, N-1 secure with n1",
           "[curtailment][langson]") {
   const auto path = (test::source_dir() / "networks" / "langson" / "scenarios" / "wind-1444-light-cf30.yaml").string();
   const auto scenario = study::read_scenario(path);
