@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "io/atomic_file.hpp"
+#include "report/text_table.hpp"
 
 namespace lsflow::report {
 
@@ -14,38 +15,42 @@ std::string num(double x) { return std::isnan(x) ? std::string() : fmt::format("
 }  // namespace
 
 std::string buses_csv(const model::Network& net, const NetworkSolution& sol) {
-  std::string out = "bus,vm_pu,va_deg\n";
-  out.reserve(net.buses.size() * 48);
+  std::string out = "bus,vm_pu,va_deg,name,base_kv,v_kv\n";
+  out.reserve(net.buses.size() * 80);
   for (std::size_t i = 0; i < net.buses.size(); ++i) {
     const auto& b = sol.buses[i];
-    out += fmt::format("{},{},{}\n", net.buses[i].id, num(b.energised ? b.vm_pu : 0.0),
-                       num(b.energised ? b.va_deg : 0.0));
+    const auto& bus = net.buses[i];
+    out += fmt::format("{},{},{},{},{},{}\n", bus.id, num(b.energised ? b.vm_pu : 0.0), num(b.energised ? b.va_deg : 0.0),
+                       csv_field(bus.name), num(bus.base_kv), num(b.energised ? b.vm_pu * bus.base_kv : 0.0));
   }
   return out;
 }
 
 std::string gens_csv(const model::Network& net, const NetworkSolution& sol) {
-  std::string out = "row,bus,p_mw,q_mvar\n";
+  std::string out = "row,bus,p_mw,q_mvar,name,bus_name,at_q_limit\n";
   for (std::size_t g = 0; g < net.generators.size(); ++g) {
     const auto& gen = net.generators[g];
     const bool on = gen.in_service && sol.buses[static_cast<std::size_t>(gen.bus.value)].energised;
-    out += fmt::format("{},{},{},{}\n", g + 1, net.bus(gen.bus).id, num(on ? sol.gens[g].p_mw : 0.0),
-                       num(on ? sol.gens[g].q_mvar : 0.0));
+    out += fmt::format("{},{},{},{},{},{},{}\n", g + 1, net.bus(gen.bus).id, num(on ? sol.gens[g].p_mw : 0.0),
+                       num(on ? sol.gens[g].q_mvar : 0.0), csv_field(gen.name), csv_field(net.bus(gen.bus).name),
+                       on && sol.gens[g].at_q_limit ? 1 : 0);
   }
   return out;
 }
 
 std::string branches_csv(const model::Network& net, const NetworkSolution& sol) {
-  std::string out = "row,from_bus,to_bus,p_from_mw,q_from_mvar,p_to_mw,q_to_mvar,loading_pct\n";
+  std::string out = "row,from_bus,to_bus,p_from_mw,q_from_mvar,p_to_mw,q_to_mvar,loading_pct,name,from_name,to_name\n";
   for (std::size_t k = 0; k < net.branches.size(); ++k) {
     const auto& br = net.branches[k];
     const auto& r = sol.branches[k];
+    const std::string names = fmt::format("{},{},{}", csv_field(br.name), csv_field(net.bus(br.from).name),
+                                          csv_field(net.bus(br.to).name));
     if (r.energised)
-      out += fmt::format("{},{},{},{},{},{},{},{}\n", k + 1, net.bus(br.from).id, net.bus(br.to).id,
+      out += fmt::format("{},{},{},{},{},{},{},{},{}\n", k + 1, net.bus(br.from).id, net.bus(br.to).id,
                          num(r.from.p_mw), num(r.from.q_mvar), num(r.to.p_mw), num(r.to.q_mvar),
-                         num(r.loading_pct));
+                         num(r.loading_pct), names);
     else
-      out += fmt::format("{},{},{},0,0,0,0,\n", k + 1, net.bus(br.from).id, net.bus(br.to).id);
+      out += fmt::format("{},{},{},0,0,0,0,,{}\n", k + 1, net.bus(br.from).id, net.bus(br.to).id, names);
   }
   return out;
 }

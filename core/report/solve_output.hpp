@@ -7,9 +7,9 @@
 namespace lsflow::report {
 
 // The `lsflow solve --out DIR` files, rows in the case file's order, the case file's bus numbers:
-//   buses.csv    bus,vm_pu,va_deg
-//   gens.csv     row,bus,p_mw,q_mvar            (out-of-service units: 0)
-//   branches.csv row,from_bus,to_bus,p_from_mw,q_from_mvar,p_to_mw,q_to_mvar,loading_pct
+//   buses.csv    bus,vm_pu,va_deg,name,base_kv,v_kv
+//   gens.csv     row,bus,p_mw,q_mvar,name,bus_name,at_q_limit     (out-of-service units: 0)
+//   branches.csv row,from_bus,to_bus,p_from_mw,q_from_mvar,p_to_mw,q_to_mvar,loading_pct,name,from_name,to_name
 //   summary.json converged, iterations, max_mismatch_mva, solve_ms, …
 // Numbers are written with 17 significant digits so a reader can recompute the mismatch exactly.
 std::string buses_csv(const model::Network& net, const NetworkSolution& sol);
