@@ -18,6 +18,7 @@
 #include "solver/power_flow.hpp"
 #include "study/contingency.hpp"
 #include "topology/math_builder.hpp"
+#include "network_builder.hpp"
 #include "test_paths.hpp"
 
 using namespace lsflow;
@@ -197,5 +198,39 @@ TEST_CASE("N-1 with reactive limits off leaves units beyond their limits, on kee
     INFO("enforce " << enforce);
     if (enforce) CHECK(beyond == 0);
     else CHECK(beyond > 0);
+  }
+}
+
+TEST_CASE("N-1 checks loading against the emergency rating: rate B where given, else rate A", "[study][contingency]") {
+  // Two 100 MVA circuits to a 120 MW load: one out, the other carries ≈ 120 MVA.
+  auto build = [](double rate_b) {
+    model::Network net;
+    net.name = "emergency";
+    test::NetworkBuilder add(net);
+    const BusIdx src = add.bus(1, "Src", model::BusType::Ref);
+    const BusIdx far = add.bus(2, "Far", model::BusType::PQ);
+    add.line("L1", src, far, 0.001, 0.01, 100.0).rate_b_mva = rate_b;
+    add.line("L2", src, far, 0.001, 0.01, 100.0).rate_b_mva = rate_b;
+    add.generator("Grid", model::GenKind::Grid, src, 1.0);
+    add.load("Load", far, 120.0);
+    return net;
+  };
+  for (const double rate_b : {0.0, 100.0, 130.0}) {
+    INFO("rate B " << rate_b);
+    const auto net = build(rate_b);
+    study::ContingencyOptions co;
+    co.threads = 1;
+    study::ContingencyAnalysis ca(net, study::default_contingency_limits(net), co);
+    CHECK(ca.emergency_rating_mva(1) == (rate_b > 0 ? rate_b : 100.0));
+    CHECK(ca.rating_mva(1) == 100.0);
+    CHECK(ca.base_loading_pct(1) == Approx(60.0).margin(1.0));
+    const auto res = ca.run({{{ElementRef::Kind::Branch, 0}}});
+    const bool overloaded = !res.overloads.empty();
+    CHECK(overloaded == (rate_b < 120.0));
+    if (overloaded) {
+      CHECK(res.overloads[0].loading_pct == Approx(120.0).margin(1.5));   // % of rate B (= A here)
+      CHECK(res.overloads[0].rating_mva == 100.0);
+    }
+    CHECK(res.monitor_worst[1].loading_pct == Approx(120.0 * 100.0 / ca.emergency_rating_mva(1)).margin(1.5));
   }
 }
