@@ -13,7 +13,10 @@
 //   BM_HostingLangSon/*           hosting capacity of every candidate bus of the Lạng Sơn network (every
 //                                 energised 110/220 kV bus but the reference), normal operation and N-1
 //                                 (every line, transformer and generator but the grid equivalent),
-//                                 bisection to 5 MW up to 1,000 MW, threads as TBB sees cores.
+//                                 bisection to 5 MW up to 1,000 MW, threads as TBB sees cores; reactive
+//                                 limits and the wind fleet as `lsflow hosting` runs them.
+//   BM_TimeSeriesYearQLim/...     the year as `lsflow timeseries` runs it: reactive limits every hour.
+//   BM_TimeSeriesYearCurtailed/.. and with --curtail: the least N-0 wind curtailment, hour by hour.
 //
 // The case118 profile (synthetic, documented here): every load and every generator's P follow one shape
 // s(h) = daily(h) × seasonal(d), the case file's values being the peak (s = 1):
@@ -108,7 +111,10 @@ Prepared& case118() {
   return *p;
 }
 
-void run_year(benchmark::State& state, Prepared& p, bool per_hour, int threads = 1) {
+// `studied`: as `lsflow timeseries` runs a year by default (reactive limits every hour); `curtail`: and
+// with --curtail (the least wind curtailment that removes the N-0 violations, hour by hour).
+void run_year(benchmark::State& state, Prepared& p, bool per_hour, int threads = 1, bool studied = false,
+              bool curtail = false) {
   if (!p.error.empty()) {
     state.SkipWithError(p.error.c_str());
     return;
@@ -116,6 +122,8 @@ void run_year(benchmark::State& state, Prepared& p, bool per_hour, int threads =
   study::TimeSeriesOptions opt;
   opt.keep_hourly = true;
   opt.threads = threads;
+  opt.enforce_q_limits = studied;
+  opt.curtail = curtail;
   study::TimeSeriesResult r;
   for (auto _ : state) {
     study::TimeSeries ts(p.net, p.profiles, p.limits, opt);
@@ -127,6 +135,10 @@ void run_year(benchmark::State& state, Prepared& p, bool per_hour, int threads =
   state.counters["not_converged"] = static_cast<double>(r.not_converged.size());
   state.counters["newton_per_h"] = static_cast<double>(r.newton_iterations) / hours;
   state.counters["chord_per_h"] = static_cast<double>(r.chord_iterations) / hours;
+  if (curtail) {
+    state.counters["curtailed_gwh"] = r.curtailed_mwh / 1e3;
+    state.counters["hours_curtailed"] = r.hours_curtailed;
+  }
   state.counters["hours_per_s"] =
       benchmark::Counter(hours * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
   if (per_hour)
@@ -137,6 +149,14 @@ void run_year(benchmark::State& state, Prepared& p, bool per_hour, int threads =
 
 void BM_TimeSeriesYear(benchmark::State& state, const char* scenario) {
   run_year(state, std::string(scenario) == "case118" ? case118() : langson(scenario), false);
+}
+
+// The year as `lsflow timeseries` runs it: reactive limits every hour; and with --curtail.
+void BM_TimeSeriesYearQLim(benchmark::State& state, const char* scenario) {
+  run_year(state, std::string(scenario) == "case118" ? case118() : langson(scenario), false, 1, true, false);
+}
+void BM_TimeSeriesYearCurtailed(benchmark::State& state, const char* scenario) {
+  run_year(state, langson(scenario), false, 1, true, true);
 }
 
 void BM_TimeSeriesHour(benchmark::State& state, const char* scenario) {
@@ -157,6 +177,8 @@ void BM_HostingLangSon(benchmark::State& state, const char* scenario, bool n1) {
   const auto buses = study::hosting_candidates(p.net);
   study::HostingOptions opt;
   opt.n1 = n1;
+  opt.enforce_q_limits = true;   // as lsflow hosting runs it
+  opt.fleet = true;
   study::HostingStudy st;
   for (auto _ : state) {
     st = study::hosting_capacity(p.net, p.limits, buses, opt);
@@ -181,6 +203,11 @@ BENCHMARK_CAPTURE(BM_TimeSeriesYear, langson_base_peak, "base-peak.yaml")->Unit(
 BENCHMARK_CAPTURE(BM_TimeSeriesYear, langson_wind_1444_peak, "wind-1444-peak.yaml")
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_TimeSeriesYear, case118, "case118")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_TimeSeriesYearQLim, langson_wind_1444_peak, "wind-1444-peak.yaml")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_TimeSeriesYearQLim, case118, "case118")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_TimeSeriesYearCurtailed, langson_base_peak, "base-peak.yaml")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_TimeSeriesYearCurtailed, langson_wind_1444_peak, "wind-1444-peak.yaml")
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_TimeSeriesYear2T, langson_base_peak, "base-peak.yaml")
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
@@ -188,7 +215,7 @@ BENCHMARK_CAPTURE(BM_TimeSeriesYear2T, case118, "case118")->Unit(benchmark::kMil
 BENCHMARK_CAPTURE(BM_TimeSeriesHour, langson_base_peak, "base-peak.yaml")->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_TimeSeriesHour, case118, "case118")->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_HostingLangSon, base_peak_n1, "base-peak.yaml", true)->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_HostingLangSon, wind_1444_peak_n1, "wind-1444-peak.yaml", true)
+BENCHMARK_CAPTURE(BM_HostingLangSon, wind_1444_light_cf30_n1, "wind-1444-light-cf30.yaml", true)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_HostingLangSon, base_peak_normal_only, "base-peak.yaml", false)
     ->Unit(benchmark::kMillisecond);
