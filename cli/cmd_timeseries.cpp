@@ -17,6 +17,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -28,6 +29,7 @@
 #include "report/study_report.hpp"
 #include "study/apply_scenario.hpp"
 #include "study/contingency.hpp"
+#include "study/curtailment.hpp"
 #include "study/limits.hpp"
 #include "study/profiles.hpp"
 #include "study/progress.hpp"
@@ -124,7 +126,8 @@ std::array<double, 6> installed_by_kind(const model::Network& net, const study::
 // ---- text
 
 std::string render_text(const Case& c, const study::TimeSeries& ts, const study::TimeSeriesResult& r,
-                        std::size_t top, bool wide, const study::TimeSeriesOptions& opt) {
+                        std::size_t top, bool wide, const study::TimeSeriesOptions& opt,
+                        const study::YearN1Curtailment* n1) {
   const std::size_t width = wide ? 0 : report::kTextWidth;
   auto table = [&] {
     TextTable t;
@@ -285,6 +288,33 @@ std::string render_text(const Case& c, const study::TimeSeries& ts, const study:
         list += fmt::format("{}{} {} h", k ? ", " : "", binding[k].first, binding[k].second);
       s += report::wrap_text("binding (hours each element made wind be curtailed): " + list, width, "  ", "    ");
     }
+    if (n1) {
+      const double total = r.curtailed_mwh + n1->curtailed_mwh;
+      s += fmt::format("\nN-1-secure curtailment (--curtail n1) — {:.2f} GWh more, {:.2f} GWh in all ({:.1f} % of the wind "
+                       "on offer); {} hours curtailed further; {:.1f} s\n",
+                       n1->curtailed_mwh / 1e3, total / 1e3,
+                       r.wind_available_mwh > 0 ? 100.0 * total / r.wind_available_mwh : 0.0, n1->hours_curtailed,
+                       n1->elapsed_s);
+      s += report::wrap_text(
+          fmt::format("{} hours are not N-1 secure even so: a contingency causes a violation no wind farm relieves, "
+                      "or the case has no solution",
+                      n1->hours_not_secure),
+          width, "  ", "  ");
+      std::vector<std::pair<std::string, std::int32_t>> b(n1->binding_hours.begin(), n1->binding_hours.end());
+      std::stable_sort(b.begin(), b.end(), [](const auto& x, const auto& y) { return x.second > y.second; });
+      std::string list;
+      for (std::size_t k = 0; k < b.size() && k < 10; ++k) list += fmt::format("{}{} {} h", k ? ", " : "", b[k].first, b[k].second);
+      if (!list.empty()) s += report::wrap_text("binding after a contingency: " + list, width, "  ", "    ");
+      std::vector<std::pair<std::string, std::int32_t>> left(n1->remaining_hours.begin(), n1->remaining_hours.end());
+      std::stable_sort(left.begin(), left.end(), [](const auto& x, const auto& y) { return x.second > y.second; });
+      list.clear();
+      for (std::size_t k = 0; k < left.size() && k < 8; ++k) {
+        std::string what = left[k].first;
+        if (const auto p = what.find(" (no wind farm"); p != std::string::npos) what.resize(p);
+        list += fmt::format("{}{} {} h", k ? ", " : "", what, left[k].second);
+      }
+      if (!list.empty()) s += report::wrap_text("left (no wind farm relieves it): " + list, width, "  ", "    ");
+    }
   }
 
   {
@@ -428,7 +458,8 @@ std::string render_text(const Case& c, const study::TimeSeries& ts, const study:
 
 // ---- files
 
-nlohmann::json summary_json(const Case& c, const study::TimeSeries& ts, const study::TimeSeriesResult& r) {
+nlohmann::json summary_json(const Case& c, const study::TimeSeries& ts, const study::TimeSeriesResult& r,
+                            const study::YearN1Curtailment* n1) {
   using nlohmann::json;
   const auto& net = c.net;
   const auto& prof = ts.profiles();
@@ -509,6 +540,18 @@ nlohmann::json summary_json(const Case& c, const study::TimeSeries& ts, const st
                       {"hours_unresolved", r.hours_curtail_unresolved},
                       {"farms", farms},
                       {"binding", binding}};
+  if (n1) {
+    json b = json::array();
+    for (const auto& [what, h] : n1->binding_hours) b.push_back({{"violation", what}, {"hours", h}});
+    json left = json::array();
+    for (const auto& [what, h] : n1->remaining_hours) left.push_back({{"violation", what}, {"hours", h}});
+    j["curtailment"]["n1"] = {{"curtailed_mwh", n1->curtailed_mwh},
+                              {"hours_curtailed", n1->hours_curtailed},
+                              {"hours_not_secure", n1->hours_not_secure},
+                              {"binding", b},
+                              {"not_removable", left},
+                              {"elapsed_s", n1->elapsed_s}};
+  }
   j["reactive_limits"] = {{"enforced", ts.options().enforce_q_limits}, {"hours_reference_beyond", r.hours_ref_q_beyond}};
   json rev = json::array();
   for (std::size_t e = 0; e < r.elements.size(); ++e)
@@ -585,12 +628,12 @@ std::string buses_csv(const Case& c, const study::TimeSeriesResult& r, bool leap
 }
 
 std::string generators_csv(const Case& c, const study::TimeSeries& ts, const study::TimeSeriesResult& r,
-                           bool leap) {
+                           bool leap, const study::YearN1Curtailment* n1) {
   const auto& net = c.net;
   const int year = profile_year(c, leap);
   std::string s =
       "generator,kind,bus,installed_mw,p_source,energy_mwh,capacity_factor_pct,max_mw,max_hour,max_time,min_"
-      "mw,curtailed_mwh,curtailed_hours,hours_at_q_limit\n";
+      "mw,curtailed_mwh,curtailed_hours,hours_at_q_limit,curtailed_n1_mwh\n";
   (void)ts;
   for (std::size_t g = 0; g < net.generators.size(); ++g) {
     const auto& gen = net.generators[g];
@@ -602,12 +645,12 @@ std::string generators_csv(const Case& c, const study::TimeSeries& ts, const stu
         std::isfinite(cap) && cap > 0.0 && r.hours_converged
             ? fmt::format("{:.3f}", 100.0 * st.energy_mwh / (cap * static_cast<double>(r.hours_converged)))
             : "";
-    s += fmt::format("{},{},{},{},{},{:.4f},{},{:.4f},{},{},{:.4f},{:.4f},{},{}\n",
+    s += fmt::format("{},{},{},{},{},{:.4f},{},{:.4f},{},{},{:.4f},{:.4f},{},{},{:.4f}\n",
                      report::csv_field(gen.name.empty() ? fmt::format("gen{}", g + 1) : gen.name),
                      model::to_string(gen.kind), report::csv_field(net.bus(gen.bus).name),
                      std::isfinite(cap) ? fmt::format("{}", cap) : "", source, st.energy_mwh, cf, st.max_mw,
                      st.max_hour, iso(st.max_hour, year), st.min_mw, st.curtailed_mwh, st.curtailed_hours,
-                     st.hours_at_q_limit);
+                     st.hours_at_q_limit, n1 ? n1->gen_curtailed_mwh[g] : 0.0);
   }
   return s;
 }
@@ -697,7 +740,7 @@ int run_timeseries(const TimeSeriesArgs& a) {
   opt.max_iter = a.solver.max_iter;
   opt.enforce_q_limits = !a.solver.no_q_limits;
   opt.curtail = a.curtail_given;
-  if (a.curtail == "n1") throw UsageError("option --curtail n1: N-1-secure curtailment is for lsflow run; a time series curtails to N-0 (--curtail)");
+  const bool curtail_n1 = a.curtail == "n1";
   if (a.no_chord) opt.max_chord_iter = 0;
   opt.tap_control = !a.fixed_taps;
   opt.threads = std::max(1, a.threads);
@@ -718,10 +761,37 @@ int run_timeseries(const TimeSeriesArgs& a) {
 
   study::InterruptFlag stop;
   study::TimeSeriesResult r;
+  std::vector<study::HourCase> hours;   // --curtail n1: each converged hour after N-0 curtailment
   {
     study::Progress progress("timeseries", count ? count : prof.hours - first, "hours", stderr, !a.no_progress);
-    r = ts.run(first, count, &study::InterruptFlag::flag(), &progress);
+    std::function<void(const study::HourView&)> keep;
+    if (curtail_n1)   // one chain (an observer runs the hours in order), each hour kept for the N-1 pass
+      keep = [&](const study::HourView& v) {
+        if (!v.converged) return;
+        study::HourCase hc;
+        hc.hour = v.hour;
+        hc.gen_p_mw = *v.gen_p_mw;
+        for (const auto& t : *v.taps) hc.tap_pos.push_back(t.pos);
+        hours.push_back(std::move(hc));
+      };
+    r = ts.run(first, count, &study::InterruptFlag::flag(), &progress, keep);
     progress.finish(r.interrupted ? "interrupted" : fmt::format("{} not converged", r.not_converged.size()));
+  }
+  study::YearN1Curtailment n1;
+  const study::YearN1Curtailment* n1p = nullptr;
+  if (curtail_n1 && !r.interrupted) {
+    study::CurtailmentOptions co;
+    co.solve.pf.tol_pu = opt.tol_pu;
+    co.solve.pf.max_iter = opt.max_iter;
+    co.solve.pf.enforce_q_limits = opt.enforce_q_limits;
+    co.solve.tap_control = opt.tap_control;
+    co.threads = a.threads > 1 ? a.threads : 0;
+    study::Progress progress("timeseries N-1 curtailment", hours.size(), "hours", stderr, !a.no_progress);
+    n1 = study::curtail_hours_n1(ts, hours, c.scenario ? &*c.scenario : nullptr, co, &study::InterruptFlag::flag(),
+                                 &progress);
+    progress.finish(n1.interrupted ? "interrupted" : "");
+    r.interrupted = n1.interrupted;
+    n1p = &n1;
   }
   const std::string& out = a.output.out;
   if (r.interrupted) {
@@ -732,9 +802,9 @@ int run_timeseries(const TimeSeriesArgs& a) {
   }
   const bool leap = prof.hours == 8784;
   if (a.output.format == "json")
-    std::fputs((summary_json(c, ts, r).dump(2) + "\n").c_str(), stdout);
+    std::fputs((summary_json(c, ts, r, n1p).dump(2) + "\n").c_str(), stdout);
   else
-    std::fputs(render_text(c, ts, r, top, a.output.wide, opt).c_str(), stdout);
+    std::fputs(render_text(c, ts, r, top, a.output.wide, opt, n1p).c_str(), stdout);
   std::fflush(stdout);
   if (r.hours_converged == 0) {
     std::fprintf(stderr, "not a single hour converged: no result files written\n");
@@ -746,10 +816,10 @@ int run_timeseries(const TimeSeriesArgs& a) {
     const std::filesystem::path dir(out);
     io::write_file_atomic((dir / "timeseries_elements.csv").string(), elements_csv(c, ts, r));
     io::write_file_atomic((dir / "timeseries_buses.csv").string(), buses_csv(c, r, leap));
-    io::write_file_atomic((dir / "timeseries_generators.csv").string(), generators_csv(c, ts, r, leap));
+    io::write_file_atomic((dir / "timeseries_generators.csv").string(), generators_csv(c, ts, r, leap, n1p));
     io::write_file_atomic((dir / "timeseries_hourly.csv").string(), hourly_csv(c, ts, r, leap));
     io::write_file_atomic((dir / "timeseries_taps.csv").string(), taps_csv(ts, r));
-    io::write_file_atomic((dir / "timeseries_summary.json").string(), summary_json(c, ts, r).dump(2) + "\n");
+    io::write_file_atomic((dir / "timeseries_summary.json").string(), summary_json(c, ts, r, n1p).dump(2) + "\n");
     std::fprintf(
         a.output.format == "json" ? stderr : stdout, "%s\n",
         fmt::format("results written to {} ({})", out, fmt::join(timeseries_files(), ", ")).c_str());
@@ -779,11 +849,12 @@ void add_timeseries(CLI::App& app, int& rc) {
   cmd->add_flag("--fixed-taps", a->fixed_taps, "tap changers stay where the scenario has them");
   cmd->add_option("--curtail", a->curtail,
                   "every hour, the least wind curtailment (by sensitivity, verified by AC) that removes the N-0 "
-                  "overloads and voltage violations; reports curtailed energy per farm, hours, binding elements")
+                  "overloads and voltage violations; reports curtailed energy per farm, hours, binding elements; n1: "
+                  "then also N-1 secure, hour by hour (slower: a contingency analysis per hour)")
       ->expected(0, 1)
       ->default_str("n0")
       ->check(CLI::IsMember({"n0", "n1"}))
-      ->type_name("[n0]")
+      ->type_name("[n0|n1]")
       ->each([a](const std::string&) { a->curtail_given = true; });
   add_threads(cmd, a->threads, 1, "consecutive chunks of hours solved side by side (1: the strict hour-by-hour chain)");
   add_no_progress(cmd, a->no_progress);
