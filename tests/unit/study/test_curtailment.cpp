@@ -311,3 +311,44 @@ TEST_CASE("run --curtail: the curtailed case, solved afresh, is free of what cur
     }
   }
 }
+
+TEST_CASE("curtailment N-1 over the hours of a time series: one circuit of a pair must carry the farm alone",
+          "[timeseries][curtailment]") {
+  // Src =[2 × 60 MVA]= Far (20 MW load, a 150 MW farm): N-0 lets ≈ 140 MW through, N-1 (one circuit) ≈ 80.
+  model::Network net;
+  net.name = "pair";
+  test::NetworkBuilder add(net);
+  const BusIdx src = add.bus(1, "Src", model::BusType::Ref, 110, "Out");
+  const BusIdx far = add.bus(2, "Far", model::BusType::PQ, 110, "Z");
+  add.line("L_c1", src, far, 0.002, 0.02, 60.0);
+  add.line("L_c2", src, far, 0.002, 0.02, 60.0);
+  add.generator("Grid", model::GenKind::Grid, src, 1.0);
+  auto& w = add.generator("Wind", model::GenKind::Wind, far);
+  w.installed_mw = w.p_mw = 150.0;
+  w.qmin_mvar = w.qmax_mvar = 0.0;
+  add.load("Load", far, 20.0);
+  const auto prof = one_hour();
+  study::TimeSeriesOptions opt;
+  opt.curtail = true;
+  opt.enforce_q_limits = true;
+  study::TimeSeries ts(net, prof, study::default_contingency_limits(net), opt);
+  std::vector<study::HourCase> hours;
+  const auto r = ts.run(0, 0, nullptr, nullptr, [&](const study::HourView& v) {
+    study::HourCase hc;
+    hc.hour = v.hour;
+    hc.gen_p_mw = *v.gen_p_mw;
+    hours.push_back(hc);
+  });
+  REQUIRE(hours.size() == 1);
+  CHECK(hours[0].gen_p_mw[1] == Approx(140.0).margin(3.0));   // N-0: both circuits full
+  study::CurtailmentOptions co;
+  co.solve.pf.enforce_q_limits = true;
+  co.threads = 1;
+  const auto n1 = study::curtail_hours_n1(ts, hours, nullptr, co);
+  CHECK(n1.hours_curtailed == 1);
+  CHECK(n1.hours_not_secure == 0);
+  const double left = hours[0].gen_p_mw[1] - n1.gen_curtailed_mwh[1];
+  CHECK(left == Approx(80.0).margin(3.0));                      // one circuit's 60 MVA plus the load
+  CHECK(r.curtailed_mwh + n1.curtailed_mwh == Approx(150.0 - left).margin(1e-6));
+  CHECK(n1.binding_hours.size() >= 1);
+}
