@@ -80,6 +80,7 @@ int run_compare(const CompareArgs& a) {
     std::fputs((report::case_comparison_json(c).dump(2) + "\n").c_str(), stdout);
   else
     std::fputs(report::case_comparison_text(c, text).c_str(), stdout);
+  write_html(a.output.html, report::case_comparison_html(c, cases), a.output);
   if (!a.output.out.empty()) {
     report::write_case_comparison(a.output.out, c);
     std::fprintf(a.output.format == "json" ? stderr : stdout, "%s\n",

@@ -23,12 +23,14 @@
 #include "common/errors.hpp"
 #include "io/atomic_file.hpp"
 #include "io/read_network.hpp"
+#include "report/network_solution.hpp"
 #include "report/study_report.hpp"
 #include "study/apply_scenario.hpp"
 #include "study/hosting.hpp"
 #include "study/limits.hpp"
 #include "study/progress.hpp"
 #include "study/scenario.hpp"
+#include "study/study_html.hpp"
 
 namespace lsflow::cli {
 
@@ -337,6 +339,13 @@ int run_hosting(const HostingArgs& a) {
     std::fprintf(stderr, "no bus could be evaluated: no result files written\n");
     remove_stale_results(out, hosting_files());
     return kNotConverged;
+  }
+  if (!a.output.html.empty()) {
+    const report::ReportLimits rl = c.limits ? report::report_limits(c.net, *c.limits) : study::report_limits_of(c.net, c.contingency_limits);
+    // The map's lines by the case's own loading when it solves (the 0 MW case), else the bare network.
+    const auto sol = report::solve_network(c.net, study_solve_options(a.solver));
+    const auto base = sol.converged ? report::build_study_report(c.net, sol, rl, c.name) : report::network_skeleton(c.net, rl);
+    write_html(a.output.html, study::hosting_html(st, base, c.name), a.output);
   }
   if (!out.empty()) {
     io::ensure_directory(out);

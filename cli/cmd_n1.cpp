@@ -32,6 +32,7 @@
 #include "commands.hpp"
 #include "common/errors.hpp"
 #include "report/network_solution.hpp"
+#include "report/study_report.hpp"
 #include "report/tap_control.hpp"
 #include "study/apply_scenario.hpp"
 #include "study/contingency.hpp"
@@ -39,6 +40,7 @@
 #include "study/n1_report.hpp"
 #include "study/progress.hpp"
 #include "study/scenario.hpp"
+#include "study/study_html.hpp"
 
 namespace lsflow::cli {
 
@@ -158,6 +160,11 @@ int run_n1(const N1Args& a) {
   else
     std::fputs(study::n1_text(ca, res, a.output.top).c_str(), stdout);
   std::fflush(stdout);
+  if (!a.output.html.empty()) {
+    const report::ReportLimits rl = c.limits ? report::report_limits(c.net, *c.limits) : study::report_limits_of(c.net, c.contingency_limits);
+    write_html(a.output.html, study::n1_html(ca, res, report::build_study_report(c.net, ca.base(), rl, c.name), a.output.top),
+               a.output);
+  }
   if (!out.empty()) {
     study::write_n1_outputs(out, ca, res, a.output.top);
     std::fprintf(a.output.format == "json" ? stderr : stdout, "%s\n",

@@ -104,9 +104,11 @@ int run_run(const RunArgs& a) {
   if (!r.converged()) {
     std::fputs(report::convergence_failure_text(r).c_str(), stderr);
     remove_stale_results(a.output.out, report::study_report_files());
+    if (!a.output.html.empty()) std::filesystem::remove(a.output.html);
     std::fprintf(stderr, "no result files written\n");
     return kNotConverged;
   }
+  write_html(a.output.html, report::study_report_html(r), a.output);
   if (!a.output.out.empty()) {
     report::write_study_report(a.output.out, r);
     std::fprintf(a.output.format == "json" ? stderr : stdout, "%s\n",

@@ -34,6 +34,7 @@
 #include "study/profiles.hpp"
 #include "study/progress.hpp"
 #include "study/scenario.hpp"
+#include "study/study_html.hpp"
 #include "study/timeseries.hpp"
 
 namespace lsflow::cli {
@@ -762,18 +763,29 @@ int run_timeseries(const TimeSeriesArgs& a) {
   study::InterruptFlag stop;
   study::TimeSeriesResult r;
   std::vector<study::HourCase> hours;   // --curtail n1: each converged hour after N-0 curtailment
+  std::vector<std::vector<float>> loading;   // --html: per element, its loading in every converged hour
   {
     study::Progress progress("timeseries", count ? count : prof.hours - first, "hours", stderr, !a.no_progress);
     std::function<void(const study::HourView&)> keep;
-    if (curtail_n1)   // one chain (an observer runs the hours in order), each hour kept for the N-1 pass
+    // One chain (an observer runs the hours in order): each hour kept for the N-1 pass, each element's
+    // loading for the HTML report's duration curves.
+    if (curtail_n1 || !a.output.html.empty()) {
+      if (!a.output.html.empty()) loading.assign(ts.element_count(), {});
       keep = [&](const study::HourView& v) {
         if (!v.converged) return;
+        if (!a.output.html.empty())
+          for (std::size_t e = 0; e < loading.size(); ++e) {
+            const double x = (*v.element_loading_pct)[e];
+            if (!std::isnan(x)) loading[e].push_back(static_cast<float>(x));
+          }
+        if (!curtail_n1) return;
         study::HourCase hc;
         hc.hour = v.hour;
         hc.gen_p_mw = *v.gen_p_mw;
         for (const auto& t : *v.taps) hc.tap_pos.push_back(t.pos);
         hours.push_back(std::move(hc));
       };
+    }
     r = ts.run(first, count, &study::InterruptFlag::flag(), &progress, keep);
     progress.finish(r.interrupted ? "interrupted" : fmt::format("{} not converged", r.not_converged.size()));
   }
@@ -810,6 +822,11 @@ int run_timeseries(const TimeSeriesArgs& a) {
     std::fprintf(stderr, "not a single hour converged: no result files written\n");
     remove_stale_results(out, timeseries_files());
     return kNotConverged;
+  }
+  if (!a.output.html.empty()) {
+    const report::ReportLimits rl = c.limits ? report::report_limits(c.net, *c.limits) : study::report_limits_of(c.net, c.contingency_limits);
+    write_html(a.output.html, study::timeseries_html(ts, r, loading, report::network_skeleton(c.net, rl), c.name, n1p),
+               a.output);
   }
   if (!out.empty()) {
     io::ensure_directory(out);

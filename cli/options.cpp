@@ -7,6 +7,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "common/errors.hpp"
+#include "io/atomic_file.hpp"
 #include "io/read_network.hpp"
 #include "study/apply_scenario.hpp"
 
@@ -38,6 +39,16 @@ void add_output_flags(CLI::App* cmd, OutputFlags& f, std::size_t top_default, co
       ->check(CLI::Range(0, 1000000))
       ->type_name("N");
   cmd->add_flag("--wide", f.wide, "text tables with every column (default: fit 120 columns)");
+  cmd->add_option("--html", f.html, "write a self-contained HTML report here (maps and plots as inline SVG; opens offline)")
+      ->type_name("FILE");
+}
+
+void write_html(const std::string& path, const std::string& page, const OutputFlags& f) {
+  if (path.empty()) return;
+  const auto parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) io::ensure_directory(parent.string());
+  io::write_file_atomic(path, page);
+  std::fprintf(f.format == "json" ? stderr : stdout, "%s\n", fmt::format("HTML report written to {}", path).c_str());
 }
 
 void add_threads(CLI::App* cmd, int& threads, int default_threads, const std::string& what) {

@@ -47,7 +47,10 @@ struct OutputFlags {
   std::string out;        // empty: no files
   bool wide = false;      // text tables with every column instead of fitting 120 columns
   std::size_t top = 15;
+  std::string html;       // a self-contained HTML report here (empty: none)
 };
+// Writes `page` to `path` (atomically) and says so on stdout (stderr when stdout carries JSON).
+void write_html(const std::string& path, const std::string& page, const OutputFlags& f);
 void add_output_flags(CLI::App* cmd, OutputFlags& f, std::size_t top_default, const std::string& out_help);
 // --threads N (0: every core) and --no-progress.
 void add_threads(CLI::App* cmd, int& threads, int default_threads, const std::string& what);

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs what lsflow needs to build, test and benchmark on Debian 12, from Debian's packages only.
+# (chromium: the browser test loads the HTML reports in it, headless.)
 set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config
   libeigen3-dev libsuitesparse-dev libboost-graph-dev
   libspdlog-dev libfmt-dev libyaml-cpp-dev nlohmann-json3-dev libtbb-dev libcli11-dev
   catch2 libbenchmark-dev
+  chromium fonts-dejavu-core
   clang libclang-rt-14-dev
 )
 missing=()

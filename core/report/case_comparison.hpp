@@ -98,6 +98,8 @@ struct CompareTextOptions {
   bool show_unchanged = false;               // list violations that did not change
 };
 [[nodiscard]] std::string case_comparison_text(const CaseComparison& c, const CompareTextOptions& opt = {});
+// The comparison as a self-contained HTML page (case_comparison_html.cpp); `cases` as compared.
+[[nodiscard]] std::string case_comparison_html(const CaseComparison& c, const std::vector<StudyReport>& cases);
 [[nodiscard]] nlohmann::json case_comparison_json(const CaseComparison& c);
 
 // `lsflow compare --out DIR`:

@@ -288,6 +288,10 @@ void fill_buses(const model::Network& net, const NetworkSolution& sol, const Rep
     s.zone = b.zone;
     s.base_kv = b.base_kv;
     s.energised = res.energised;
+    if (b.lat_deg && b.lon_deg) {
+      s.lat_deg = *b.lat_deg;
+      s.lon_deg = *b.lon_deg;
+    }
     if (res.energised) {
       s.vm_pu = res.vm_pu;
       s.v_kv = res.v_kv;
@@ -408,6 +412,28 @@ StudyReport build_study_report(const model::Network& net, const NetworkSolution&
   fill_buses(net, sol, limits, r);
   fill_units(net, sol, r);
   fill_outages(net, sol, r);
+  return r;
+}
+
+StudyReport network_skeleton(const model::Network& net, const ReportLimits& limits) {
+  NetworkSolution sol;
+  sol.converged = true;
+  sol.buses.resize(net.buses.size());
+  for (std::size_t i = 0; i < net.buses.size(); ++i) {
+    sol.buses[i].energised = net.buses[i].type != model::BusType::Isolated;
+    sol.buses[i].vm_pu = kNaN;
+    sol.buses[i].v_kv = kNaN;
+    sol.buses[i].va_deg = kNaN;
+  }
+  sol.gens.resize(net.generators.size());
+  sol.branches.resize(net.branches.size());
+  for (std::size_t k = 0; k < net.branches.size(); ++k) sol.branches[k].energised = net.branches[k].in_service;
+  sol.trafos3w.resize(net.transformers3w.size());
+  for (std::size_t k = 0; k < net.transformers3w.size(); ++k) sol.trafos3w[k].energised = net.transformers3w[k].in_service;
+  StudyReport r = build_study_report(net, sol, limits, net.name);
+  r.overloads.clear();
+  r.voltage_violations.clear();
+  for (auto& b : r.buses) b.deviation_pu = 0.0;
   return r;
 }
 

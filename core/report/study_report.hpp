@@ -171,6 +171,7 @@ struct BusState {
   std::string level;                     // voltage level name; empty when no level covers base_kv
   double vmin_pu = kNaN, vmax_pu = kNaN; // normal-operation band (NaN without a level)
   double deviation_pu = 0.0;             // signed, see the top of the file
+  double lat_deg = kNaN, lon_deg = kNaN; // where the network file places it (NaN: not given)
   [[nodiscard]] bool has_band() const { return !level.empty(); }
   [[nodiscard]] bool out_of_band() const { return energised && has_band() && deviation_pu != 0.0; }
 };
@@ -300,6 +301,10 @@ struct ReportLimits {
 [[nodiscard]] StudyReport build_study_report(const model::Network& net, const NetworkSolution& sol,
                                              const ReportLimits& limits, const std::string& scenario);
 
+// The network's buses and elements as a report without a solution (every in-service element energised,
+// no flows, voltages NaN): what a map needs when a study has no single solved case to draw.
+[[nodiscard]] StudyReport network_skeleton(const model::Network& net, const ReportLimits& limits);
+
 // Normal-operation bands of `net`'s buses from study limits (Limits::find_band).
 inline ReportLimits report_limits(const model::Network& net, const study::Limits& lim) {
   ReportLimits r;
@@ -342,6 +347,11 @@ struct TextOptions {
 [[nodiscard]] std::string convergence_failure_text(const StudyReport& r);
 
 [[nodiscard]] std::string study_report_text(const StudyReport& r, const TextOptions& opt = {});
+
+// A self-contained HTML page (report/html.hpp): the verdict, a map of the network coloured by loading
+// and voltage, the most loaded elements, the voltage profile by level, the violations, generators, reverse
+// flow, N-1 and curtailment.
+[[nodiscard]] std::string study_report_html(const StudyReport& r);
 
 // The whole report; from_json(to_json(r)) == r up to rounding (NaN is written as null).
 [[nodiscard]] nlohmann::json study_report_json(const StudyReport& r);

@@ -206,7 +206,9 @@ json study_report_json(const StudyReport& r) {
                      {"level", s.level},
                      {"vmin_pu", jnum(s.vmin_pu)},
                      {"vmax_pu", jnum(s.vmax_pu)},
-                     {"deviation_pu", s.deviation_pu}});
+                     {"deviation_pu", s.deviation_pu},
+                     {"lat_deg", jnum(s.lat_deg)},
+                     {"lon_deg", jnum(s.lon_deg)}});
   j["buses"] = buses;
   j["buses_without_band"] = r.buses_without_band;
 
@@ -378,6 +380,10 @@ StudyReport study_report_from_json(const json& j) {
       x.vmin_pu = get_num(s, "vmin_pu");
       x.vmax_pu = get_num(s, "vmax_pu");
       x.deviation_pu = get_num(s, "deviation_pu");
+      if (s.contains("lat_deg")) {
+        x.lat_deg = get_num(s, "lat_deg");
+        x.lon_deg = get_num(s, "lon_deg");
+      }
       r.buses.push_back(std::move(x));
     }
     r.buses_without_band = j.at("buses_without_band").get<std::size_t>();
