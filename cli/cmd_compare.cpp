@@ -11,6 +11,7 @@
 
 #include <memory>
 #include "commands.hpp"
+#include "report/text_table.hpp"
 #include "common/errors.hpp"
 #include "report/case_comparison.hpp"
 #include "report/network_solution.hpp"
@@ -44,6 +45,7 @@ int run_compare(const CompareArgs& a) {
   report::CompareTextOptions text;
   text.top_n = a.output.top;
   text.show_unchanged = a.show_unchanged;
+  text.wide = a.output.wide;
   StudyRunOptions opt;
   opt.solve = study_solve_options(a.solver);
   opt.n1 = !a.no_n1;
@@ -79,7 +81,7 @@ int run_compare(const CompareArgs& a) {
   if (a.output.format == "json")
     std::fputs((report::case_comparison_json(c).dump(2) + "\n").c_str(), stdout);
   else
-    std::fputs(report::case_comparison_text(c, text).c_str(), stdout);
+    std::fputs(report::fit_lines(report::case_comparison_text(c, text), a.output.wide ? 0 : report::kTextWidth).c_str(), stdout);
   write_html(a.output.html, report::case_comparison_html(c, cases), a.output);
   if (!a.output.out.empty()) {
     report::write_case_comparison(a.output.out, c);

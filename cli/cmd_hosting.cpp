@@ -20,6 +20,7 @@
 #include <memory>
 #include <optional>
 #include "commands.hpp"
+#include "report/text_table.hpp"
 #include "common/errors.hpp"
 #include "io/atomic_file.hpp"
 #include "io/read_network.hpp"
@@ -331,7 +332,7 @@ int run_hosting(const HostingArgs& a) {
   if (a.output.format == "json")
     std::fputs((study_json(c.name, a.path, st).dump(2) + "\n").c_str(), stdout);
   else
-    std::fputs(study_text(c.name, a.path, c.study_year, c.limits_text, st, a.output).c_str(), stdout);
+    std::fputs(report::fit_lines(study_text(c.name, a.path, c.study_year, c.limits_text, st, a.output), a.output.wide ? 0 : report::kTextWidth).c_str(), stdout);
   std::fflush(stdout);
   std::size_t evaluated = 0;
   for (const auto& r : st.buses) evaluated += r.evaluated;

@@ -30,6 +30,7 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "report/text_table.hpp"
 #include "common/errors.hpp"
 #include "report/network_solution.hpp"
 #include "report/study_report.hpp"
@@ -158,7 +159,7 @@ int run_n1(const N1Args& a) {
   if (a.output.format == "json")
     std::fputs((study::n1_json(ca, res, a.output.top).dump(2) + "\n").c_str(), stdout);
   else
-    std::fputs(study::n1_text(ca, res, a.output.top).c_str(), stdout);
+    std::fputs(report::fit_lines(study::n1_text(ca, res, a.output.top, a.output.wide), a.output.wide ? 0 : report::kTextWidth).c_str(), stdout);
   std::fflush(stdout);
   if (!a.output.html.empty()) {
     const report::ReportLimits rl = c.limits ? report::report_limits(c.net, *c.limits) : study::report_limits_of(c.net, c.contingency_limits);

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "report/text_table.hpp"
 #include "common/errors.hpp"
 #include "report/network_solution.hpp"
 #include "report/study_report.hpp"
@@ -98,7 +99,7 @@ int run_run(const RunArgs& a) {
   if (a.output.format == "json")
     std::fputs((report::study_report_json(r).dump(2) + "\n").c_str(), stdout);
   else
-    std::fputs(report::study_report_text(r, text).c_str(), stdout);
+    std::fputs(report::fit_lines(report::study_report_text(r, text), a.output.wide ? 0 : report::kTextWidth).c_str(), stdout);
 
   std::fflush(stdout);   // the report before the diagnosis, also when both go to one pipe
   if (!r.converged()) {

@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <memory>
 #include "commands.hpp"
+#include "report/text_table.hpp"
 #include "common/errors.hpp"
 #include "io/atomic_file.hpp"
 #include "io/read_network.hpp"
@@ -816,7 +817,7 @@ int run_timeseries(const TimeSeriesArgs& a) {
   if (a.output.format == "json")
     std::fputs((summary_json(c, ts, r, n1p).dump(2) + "\n").c_str(), stdout);
   else
-    std::fputs(render_text(c, ts, r, top, a.output.wide, opt, n1p).c_str(), stdout);
+    std::fputs(report::fit_lines(render_text(c, ts, r, top, a.output.wide, opt, n1p), a.output.wide ? 0 : report::kTextWidth).c_str(), stdout);
   std::fflush(stdout);
   if (r.hours_converged == 0) {
     std::fprintf(stderr, "not a single hour converged: no result files written\n");

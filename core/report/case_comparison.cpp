@@ -349,6 +349,7 @@ std::string to_upper(std::string_view s) {
 std::string case_comparison_text(const CaseComparison& c, const CompareTextOptions& opt) {
   using A = TextTable::Align;
   const std::size_t n = c.labels.size();
+  const std::size_t width = opt.wide ? 0 : kTextWidth;
   std::string s = fmt::format("lsflow compare — {} cases matched by element name; base {}; Δ = case − base\n", n,
                               "'" + c.labels[0] + "'");
   for (std::size_t k = 0; k < n; ++k)
@@ -358,11 +359,12 @@ std::string case_comparison_text(const CaseComparison& c, const CompareTextOptio
   s += "\nSummary\n";
   {
     TextTable t;
-    t.add_column("quantity", A::Left);
+    t.set_max_width(width);
+    t.add_column("quantity", A::Left, TextTable::Fit::Shrink);
     t.add_column("unit", A::Left);
     for (std::size_t k = 0; k < n; ++k) {
       t.add_column(c.labels[k], A::Right);
-      if (k > 0) t.add_column("Δ " + c.labels[k], A::Right);
+      if (k > 0) t.add_column("Δ " + c.labels[k], A::Right, TextTable::Fit::Drop);
     }
     for (const auto& m : c.metrics) {
       std::vector<std::string> row = {m.quantity, m.unit};
@@ -384,6 +386,7 @@ std::string case_comparison_text(const CaseComparison& c, const CompareTextOptio
                      c.labels[k], c.labels[0], count[Change::Appears], count[Change::Worsens], count[Change::Clears],
                      count[Change::Improves], count[Change::Unchanged]);
     TextTable t;
+    t.set_max_width(width);
     t.add_column("type", A::Left);
     t.add_column("element / bus", A::Left);
     t.add_column("unit", A::Left);
@@ -411,12 +414,13 @@ std::string case_comparison_text(const CaseComparison& c, const CompareTextOptio
   {
     std::size_t shown = 0;
     TextTable t;
+    t.set_max_width(width);
     t.add_column("element", A::Left);
-    t.add_column("kind", A::Left);
-    t.add_column("rating (MVA)", A::Right);
+    t.add_column("kind", A::Left, TextTable::Fit::Drop);
+    t.add_column("rating (MVA)", A::Right, TextTable::Fit::Drop);
     for (std::size_t k = 0; k < n; ++k) {
       t.add_column(c.labels[k] + " (%)", A::Right);
-      if (k > 0) t.add_column("Δ (%-pt)", A::Right);
+      if (k > 0) t.add_column("Δ (%-pt)", A::Right, TextTable::Fit::Drop);
     }
     t.add_column("", A::Left);
     for (const auto& row : c.loadings) {
@@ -439,9 +443,10 @@ std::string case_comparison_text(const CaseComparison& c, const CompareTextOptio
       cells.push_back(row.overloaded_somewhere ? "OVERLOAD" : "");
       t.add_row(std::move(cells));
     }
-    s += fmt::format("\nLoading of lines and transformers — top {}: overloaded in any case first (worst first), then "
-                     "the largest change; limit {} %\n",
-                     shown, fmt::format("{:.4g}", c.loading_limit_pct));
+    s += "\n" + wrap_text(fmt::format("Loading of lines and transformers — top {}: overloaded in any case first (worst "
+                                     "first), then the largest change; limit {} %",
+                                     shown, fmt::format("{:.4g}", c.loading_limit_pct)),
+                         width, "", "  ");
     if (!t.empty()) s += t.render();
     if (std::any_of(c.loadings.begin(), c.loadings.end(), [&](const LoadingRow& r) {
           for (std::size_t k = 1; k < n; ++k)
@@ -455,11 +460,12 @@ std::string case_comparison_text(const CaseComparison& c, const CompareTextOptio
   // Voltages.
   {
     TextTable t;
+    t.set_max_width(width);
     t.add_column("bus", A::Left);
-    t.add_column("level", A::Left);
+    t.add_column("level", A::Left, TextTable::Fit::Shrink);
     for (std::size_t k = 0; k < n; ++k) {
       t.add_column(c.labels[k] + " (pu)", A::Right);
-      if (k > 0) t.add_column("Δ (pu)", A::Right);
+      if (k > 0) t.add_column("Δ (pu)", A::Right, TextTable::Fit::Drop);
     }
     std::size_t shown = 0;
     for (const auto& row : c.voltages) {
@@ -480,7 +486,8 @@ std::string case_comparison_text(const CaseComparison& c, const CompareTextOptio
   std::size_t w = 0;
   for (const auto& l : c.labels) w = std::max(w, display_width(l));
   for (std::size_t k = 0; k < n; ++k)
-    s += fmt::format("  {}{}  {}\n", c.labels[k], std::string(w - display_width(c.labels[k]), ' '), c.verdicts[k]);
+    s += wrap_text(c.verdicts[k], width, fmt::format("  {}{}  ", c.labels[k], std::string(w - display_width(c.labels[k]), ' ')),
+                   std::string(w + 4, ' '));
   return s;
 }
 

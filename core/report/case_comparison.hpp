@@ -96,6 +96,7 @@ struct CaseComparison {
 struct CompareTextOptions {
   std::size_t top_n = 15;                    // rows of the loading and voltage tables
   bool show_unchanged = false;               // list violations that did not change
+  bool wide = false;                         // every column (default: tables fit 120 columns, Δ columns go first)
 };
 [[nodiscard]] std::string case_comparison_text(const CaseComparison& c, const CompareTextOptions& opt = {});
 // The comparison as a self-contained HTML page (case_comparison_html.cpp); `cases` as compared.

@@ -77,6 +77,29 @@ std::string wrap_text(std::string_view text, std::size_t width, std::string_view
   return out + "\n";
 }
 
+std::string fit_lines(std::string_view text, std::size_t width) {
+  if (width == 0) return std::string(text);
+  std::string out;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string_view line = text.substr(start, end - start);
+    if (display_width(line) <= width) {
+      out += line;
+    } else {
+      const std::size_t lead = line.find_first_not_of(' ');
+      const std::string indent(lead == std::string_view::npos ? 0 : lead, ' ');
+      std::string w = wrap_text(line.substr(indent.size()), width, indent, indent + "  ");
+      w.pop_back();   // wrap_text ends with a newline
+      out += w;
+    }
+    if (end < text.size()) out += '\n';
+    start = end + 1;
+  }
+  return out;
+}
+
 void TextTable::add_column(std::string header, Align align, Fit fit) {
   headers_.push_back(std::move(header));
   aligns_.push_back(align);

@@ -43,6 +43,9 @@ class TextTable {
 // stays whole.
 [[nodiscard]] std::string wrap_text(std::string_view text, std::size_t width, std::string_view first,
                                     std::string_view next);
+// Every line of `text` wider than `width` broken at spaces (its continuation indented two more than the
+// line), others unchanged: the last step of a text report that must fit `width` columns (0: unchanged).
+[[nodiscard]] std::string fit_lines(std::string_view text, std::size_t width);
 // Display width of UTF-8 text (code points; the names in our files are ASCII, labels may not be).
 [[nodiscard]] std::size_t display_width(std::string_view s);
 // Numbers for tables: fixed decimals, "—" for NaN.

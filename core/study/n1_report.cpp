@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "io/atomic_file.hpp"
+#include "report/text_table.hpp"
 
 namespace lsflow::study {
 
@@ -27,7 +28,7 @@ std::string csv_field(const std::string& s) {
 std::string bus_name(const model::Network& net, BusIdx b) {
   if (!b.valid()) return "-";
   const auto& bus = net.bus(b);
-  return bus.name.empty() ? fmt::format("{}", bus.id) : fmt::format("{} ({})", bus.id, bus.name);
+  return bus.name.empty() ? fmt::format("{}", bus.id) : bus.name;
 }
 
 // "name,id" of a bus for the CSV files, as `lsflow run --out` writes buses (the name is the id when the
@@ -71,10 +72,6 @@ std::string result_text(const ContingencyRecord& rec) {
   return s.empty() ? "secure" : s;
 }
 
-std::string truncate(std::string s, std::size_t width) {
-  if (s.size() <= width) return s;
-  return s.substr(0, width - 1) + "~";
-}
 
 }  // namespace
 
@@ -191,9 +188,20 @@ std::string method_note(const ContingencyAnalysis& ca) {
 
 }  // namespace
 
-std::string n1_text(const ContingencyAnalysis& ca, const ContingencyResults& r, std::size_t top_n) {
+std::string n1_text(const ContingencyAnalysis& ca, const ContingencyResults& r, std::size_t top_n, bool wide) {
+  using report::TextTable;
+  using A = TextTable::Align;
+  using F = TextTable::Fit;
   const auto& net = ca.network();
   const auto& lim = ca.limits();
+  const std::size_t width = wide ? 0 : report::kTextWidth;
+  auto table = [&] {
+    TextTable t;
+    t.set_max_width(width);
+    return t;
+  };
+  auto para = [&](const std::string& text) { return report::wrap_text(text, width, "", "  "); };
+  auto num1 = [](double x) { return std::isnan(x) ? std::string("-") : fmt::format("{:.1f}", x); };
   std::size_t n_br = 0, n_t3 = 0, n_gen = 0;
   for (const auto& c : r.contingencies) {
     if (c.element.kind == ElementRef::Kind::Branch) ++n_br;
@@ -202,80 +210,109 @@ std::string n1_text(const ContingencyAnalysis& ca, const ContingencyResults& r, 
   }
   const auto counts = count_outcomes(r);
   std::string s;
-  s += fmt::format("N-1 contingency analysis of {}: {} contingencies ({} lines/transformers, {} three-winding "
-                   "transformers, {} generators), {} thread{}, {:.2f} s ({:.0f} per second)\n",
-                   net.name, r.records.size(), n_br, n_t3, n_gen, r.threads, r.threads == 1 ? "" : "s", r.elapsed_s,
-                   r.elapsed_s > 0 ? static_cast<double>(r.records.size() - counts.not_run) / r.elapsed_s : 0.0);
-  s += fmt::format("limits: {}; after a contingency: loading {:g} % of the emergency rating (rating B where the "
-                   "data gives one, else rating A), N-1 voltage bands",
-                   lim.source, lim.loading_n1_pct);
+  s += para(fmt::format("N-1 contingency analysis of {}: {} contingencies ({} lines/transformers, {} three-winding "
+                        "transformers, {} generators), {} thread{}, {:.2f} s ({:.0f} per second)",
+                        net.name, r.records.size(), n_br, n_t3, n_gen, r.threads, r.threads == 1 ? "" : "s", r.elapsed_s,
+                        r.elapsed_s > 0 ? static_cast<double>(r.records.size() - counts.not_run) / r.elapsed_s : 0.0));
+  std::string limits = fmt::format("limits: {}; after a contingency: loading {:g} % of the emergency rating (rating B where "
+                                   "the data gives one, else rating A), N-1 voltage bands",
+                                   lim.source, lim.loading_n1_pct);
   if (lim.buses_without_band > 0)
-    s += fmt::format(" ({} bus{} without a band: voltage not checked)", lim.buses_without_band,
-                     lim.buses_without_band == 1 ? "" : "es");
-  s += "\n";
-  s += "method: " + method_note(ca) + "\n";
-  if (!ca.note().empty()) s += "base case: " + ca.note() + "\n";
-  s += fmt::format("base case: converged in {} iterations; in normal operation {} overload{} and {} bus{} outside "
-                   "the band\n",
-                   ca.base().iterations, ca.base_overloads().size(), ca.base_overloads().size() == 1 ? "" : "s",
-                   ca.base_voltage_violations().size(), ca.base_voltage_violations().size() == 1 ? "" : "es");
-  s += fmt::format("outcome: {} secure, {} islanding without violations, {} with new or worsened violations or "
-                   "load lost, {} with only pre-existing violations, {} did NOT converge, {} left no supply",
-                   counts.secure, counts.islanding_only, counts.with_violations, counts.only_pre_existing,
-                   counts.not_converged, counts.no_supply);
-  if (counts.not_run) s += fmt::format(", {} not run (interrupted)", counts.not_run);
-  s += fmt::format("; {} split the grid (largest load lost {:.1f} MW)\n", counts.split, counts.lost_load_mw_max);
+    limits += fmt::format(" ({} bus{} without a band: voltage not checked)", lim.buses_without_band,
+                          lim.buses_without_band == 1 ? "" : "es");
+  s += para(limits);
+  s += para("method: " + method_note(ca));
+  if (!ca.note().empty()) s += para("base case: " + ca.note());
+  s += para(fmt::format("base case: converged in {} iterations; in normal operation {} overload{} and {} bus{} outside "
+                        "the band",
+                        ca.base().iterations, ca.base_overloads().size(), ca.base_overloads().size() == 1 ? "" : "s",
+                        ca.base_voltage_violations().size(), ca.base_voltage_violations().size() == 1 ? "" : "es"));
+  std::string outcome = fmt::format("outcome: {} secure, {} islanding without violations, {} with new or worsened "
+                                    "violations or load lost, {} with only pre-existing violations, {} did NOT converge, "
+                                    "{} left no supply",
+                                    counts.secure, counts.islanding_only, counts.with_violations, counts.only_pre_existing,
+                                    counts.not_converged, counts.no_supply);
+  if (counts.not_run) outcome += fmt::format(", {} not run (interrupted)", counts.not_run);
+  outcome += fmt::format("; {} split the grid (largest load lost {:.1f} MW)", counts.split, counts.lost_load_mw_max);
+  s += para(outcome);
 
   const auto order = rank_contingencies(ca, r);
-  std::size_t shown = 0;
-  for (auto c : order) {
-    const auto& rec = r.records[static_cast<std::size_t>(c)];
-    if (shown == top_n || rec.outcome == Outcome::NotRun || (rec.outcome == Outcome::Solved && !has_violation(rec)))
-      break;
+  {
+    TextTable t = table();
+    t.add_column("#", A::Right);
+    t.add_column("outage", A::Left);
+    t.add_column("result", A::Left);
+    t.add_column("max load%", A::Right);
+    t.add_column("on", A::Left, F::Shrink);
+    t.add_column("min V pu", A::Right);
+    t.add_column("at bus", A::Left, F::Drop);
+    t.add_column("new", A::Right);
+    t.add_column("all", A::Right, F::Drop);
+    t.add_column("lost MW", A::Right);
+    std::size_t shown = 0;
+    for (auto c : order) {
+      const auto& rec = r.records[static_cast<std::size_t>(c)];
+      if (shown == top_n || rec.outcome == Outcome::NotRun || (rec.outcome == Outcome::Solved && !has_violation(rec))) break;
+      ++shown;
+      t.add_row({std::to_string(shown), outage_name(ca, r, c), result_text(rec), num1(rec.max_loading_pct),
+                 rec.max_loading_monitor >= 0 ? ca.monitor_label(rec.max_loading_monitor) : "-",
+                 std::isnan(rec.min_vm_pu) ? "-" : fmt::format("{:.4f}", rec.min_vm_pu), bus_name(net, rec.min_vm_bus),
+                 std::to_string(rec.new_violations + rec.worsened_violations), std::to_string(rec.violations()),
+                 fmt::format("{:.1f}", rec.lost_load_mw)});
+    }
     if (shown == 0)
-      s += fmt::format("\nworst contingencies (new: violations the outage caused or made worse; all: with those "
-                       "already in the base case):\n  {:>4}  {:<28} {:<22} {:>9}  {:<24} {:>8}  {:<14} {:>5} {:>5} {:>9}\n",
-                       "#", "outage", "result", "max load%", "on", "min V pu", "at bus", "new", "all", "lost MW");
-    ++shown;
-    const std::string on = rec.max_loading_monitor >= 0 ? ca.monitor_label(rec.max_loading_monitor) : "-";
-    s += fmt::format("  {:>4}  {:<28} {:<22} {:>9} {:<25} {:>8}  {:<14} {:>5} {:>5} {:>9.1f}\n", shown,
-                     truncate(outage_name(ca, r, c), 28), result_text(rec),
-                     std::isnan(rec.max_loading_pct) ? "-" : fmt::format("{:.1f}", rec.max_loading_pct),
-                     " " + truncate(on, 24), std::isnan(rec.min_vm_pu) ? "-" : fmt::format("{:.4f}", rec.min_vm_pu),
-                     truncate(bus_name(net, rec.min_vm_bus), 14), rec.new_violations + rec.worsened_violations,
-                     rec.violations(), rec.lost_load_mw);
+      s += "\nno contingency leads to a violation, islanding or non-convergence\n";
+    else
+      s += "\n" + para("worst contingencies (new: violations the outage caused or made worse; all: with those already in "
+                       "the base case):") +
+           t.render();
   }
-  if (shown == 0) s += "\nno contingency leads to a violation, islanding or non-convergence\n";
 
   const auto ov = overloads_by_loading(r);
   if (!ov.empty()) {
-    s += fmt::format("\noverloads after a contingency (above {:g} %, new or worse than in the base case), highest "
-                     "first ({} in all):\n",
-                     lim.loading_n1_pct, ov.size());
-    s += fmt::format("  {:<30} {:>9} {:>8} {:>10}  {}\n", "element", "loading%", "base%", "rating MVA", "outage");
+    s += "\n" + para(fmt::format("overloads after a contingency (above {:g} %, new or worse than in the base case), highest "
+                                 "first ({} in all):",
+                                 lim.loading_n1_pct, ov.size()));
+    TextTable t = table();
+    t.add_column("element", A::Left);
+    t.add_column("loading%", A::Right);
+    t.add_column("base%", A::Right);
+    t.add_column("rating MVA", A::Right);
+    t.add_column("outage", A::Left, F::Shrink);
     for (std::size_t i = 0; i < ov.size() && i < top_n; ++i)
-      s += fmt::format("  {:<30} {:>9.1f} {:>8.1f} {:>10.1f}  {}\n", truncate(ca.monitor_label(ov[i].monitor), 30),
-                       ov[i].loading_pct, ov[i].base_loading_pct, ov[i].rating_mva,
-                       outage_name(ca, r, ov[i].contingency));
+      t.add_row({ca.monitor_label(ov[i].monitor), num1(ov[i].loading_pct), num1(ov[i].base_loading_pct),
+                 num1(ov[i].rating_mva), outage_name(ca, r, ov[i].contingency)});
+    s += t.render();
   }
   const auto vv = voltages_by_excess(r);
   if (!vv.empty()) {
-    s += fmt::format("\nvoltages outside the N-1 band (new or worse than in the base case), furthest first ({} in "
-                     "all):\n",
-                     vv.size());
-    s += fmt::format("  {:<24} {:>8} {:>15} {:>8}  {}\n", "bus", "V pu", "band pu", "base pu", "outage");
+    s += "\n" + para(fmt::format("voltages outside the N-1 band (new or worse than in the base case), furthest first ({} in "
+                                 "all):",
+                                 vv.size()));
+    TextTable t = table();
+    t.add_column("bus", A::Left);
+    t.add_column("V pu", A::Right);
+    t.add_column("band pu", A::Right);
+    t.add_column("base pu", A::Right);
+    t.add_column("outage", A::Left, F::Shrink);
     for (std::size_t i = 0; i < vv.size() && i < top_n; ++i)
-      s += fmt::format("  {:<24} {:>8.4f} {:>7.3f}-{:<7.3f} {:>8.4f}  {}\n", truncate(bus_name(net, vv[i].bus), 24),
-                       vv[i].vm_pu, vv[i].vmin_pu, vv[i].vmax_pu, vv[i].base_vm_pu,
-                       outage_name(ca, r, vv[i].contingency));
+      t.add_row({bus_name(net, vv[i].bus), fmt::format("{:.4f}", vv[i].vm_pu),
+                 fmt::format("{:.3f}-{:.3f}", vv[i].vmin_pu, vv[i].vmax_pu), fmt::format("{:.4f}", vv[i].base_vm_pu),
+                 outage_name(ca, r, vv[i].contingency)});
+    s += t.render();
   }
   std::vector<std::int32_t> islanding;
   for (auto c : order)
     if (r.records[static_cast<std::size_t>(c)].islanding) islanding.push_back(c);
   if (!islanding.empty()) {
     s += fmt::format("\noutages that split the grid ({}), most load lost first:\n", islanding.size());
-    s += fmt::format("  {:<28} {:>6} {:>9} {:>13} {:>12}  {}\n", "outage", "buses", "lost MW", "separated MW",
-                     "sep. gen MW", "buses cut off");
+    TextTable t = table();
+    t.add_column("outage", A::Left);
+    t.add_column("buses", A::Right);
+    t.add_column("lost MW", A::Right);
+    t.add_column("separated MW", A::Right);
+    t.add_column("sep. gen MW", A::Right, F::Drop);
+    t.add_column("buses cut off", A::Left, F::Shrink);
     for (std::size_t i = 0; i < islanding.size() && i < top_n; ++i) {
       const auto c = islanding[i];
       const auto& rec = r.records[static_cast<std::size_t>(c)];
@@ -290,9 +327,10 @@ std::string n1_text(const ContingencyAnalysis& ca, const ContingencyResults& r, 
         }
         buses += (listed++ ? ", " : "") + bus_name(net, it->bus);
       }
-      s += fmt::format("  {:<28} {:>6} {:>9.1f} {:>13.1f} {:>12.1f}  {}\n", truncate(outage_name(ca, r, c), 28),
-                       rec.islanded_buses, rec.lost_load_mw, rec.separated_load_mw, rec.separated_gen_mw, buses);
+      t.add_row({outage_name(ca, r, c), std::to_string(rec.islanded_buses), num1(rec.lost_load_mw),
+                 num1(rec.separated_load_mw), num1(rec.separated_gen_mw), buses});
     }
+    s += t.render();
   }
   std::vector<std::int32_t> failed;
   for (auto c : order)
@@ -301,9 +339,10 @@ std::string n1_text(const ContingencyAnalysis& ca, const ContingencyResults& r, 
     s += fmt::format("\ncontingencies that did NOT converge ({}; not counted as secure):\n", failed.size());
     for (std::size_t i = 0; i < failed.size() && i < top_n; ++i) {
       const auto& rec = r.records[static_cast<std::size_t>(failed[i])];
-      s += fmt::format("  {:<28} after {} steps, largest mismatch {:.3g} MVA at bus {}{}\n",
-                       truncate(outage_name(ca, r, failed[i]), 28), rec.iterations, rec.max_mismatch_mva,
-                       bus_name(net, rec.worst_mismatch_bus), rec.singular ? " (singular Jacobian)" : "");
+      s += report::wrap_text(fmt::format("{} after {} steps, largest mismatch {:.3g} MVA at bus {}{}", outage_name(ca, r, failed[i]),
+                                         rec.iterations, rec.max_mismatch_mva, bus_name(net, rec.worst_mismatch_bus),
+                                         rec.singular ? " (singular Jacobian)" : ""),
+                             width, "  ", "    ");
     }
   }
   bool any_gen = false;
@@ -320,24 +359,29 @@ std::string n1_text(const ContingencyAnalysis& ca, const ContingencyResults& r, 
       }
     }
     if (worst_c >= 0)
-      s += fmt::format("\ngenerator outages: the reference unit picks up the lost P (largest pickup {:.1f} MW, after "
-                       "{})\n",
-                       worst, outage_name(ca, r, worst_c));
+      s += "\n" + para(fmt::format("generator outages: the reference unit picks up the lost P (largest pickup {:.1f} MW, "
+                                   "after {})",
+                                   worst, outage_name(ca, r, worst_c)));
   }
   const std::size_t pre = (r.overloads.size() - ov.size()) + (r.voltage_violations.size() - vv.size());
   if (pre > 0)
-    s += fmt::format("\n{} violations after a contingency were already there in the base case and got no worse: "
-                     "not listed here (see overloads.csv / voltage_violations.csv, column pre_existing)\n",
-                     pre);
+    s += "\n" + para(fmt::format("{} violations after a contingency were already there in the base case and got no worse: "
+                                 "not listed here (see overloads.csv / voltage_violations.csv, column pre_existing)",
+                                 pre));
   const auto mons = monitors_by_worst(r);
   if (!mons.empty()) {
     s += "\nworst contingency per monitored element (highest post-contingency loading first):\n";
-    s += fmt::format("  {:<30} {:>8} {:>8}  {}\n", "element", "base%", "worst%", "outage");
+    TextTable t = table();
+    t.add_column("element", A::Left);
+    t.add_column("base%", A::Right);
+    t.add_column("worst%", A::Right);
+    t.add_column("outage", A::Left, F::Shrink);
     for (std::size_t i = 0; i < mons.size() && i < top_n; ++i) {
       const auto& w = r.monitor_worst[static_cast<std::size_t>(mons[i])];
-      s += fmt::format("  {:<30} {:>8.1f} {:>8.1f}  {}\n", truncate(ca.monitor_label(mons[i]), 30),
-                       ca.base_loading_pct(mons[i]), w.loading_pct, outage_name(ca, r, w.contingency));
+      t.add_row({ca.monitor_label(mons[i]), num1(ca.base_loading_pct(mons[i])), num1(w.loading_pct),
+                 outage_name(ca, r, w.contingency)});
     }
+    s += t.render();
   }
   return s;
 }

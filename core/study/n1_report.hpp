@@ -49,7 +49,9 @@ struct N1Counts {
 [[nodiscard]] bool outage_related(const VoltageViolation& v);
 [[nodiscard]] N1Counts count_outcomes(const ContingencyResults& r);
 
-[[nodiscard]] std::string n1_text(const ContingencyAnalysis& ca, const ContingencyResults& r, std::size_t top_n);
+// Tables fit report::kTextWidth columns unless `wide`.
+[[nodiscard]] std::string n1_text(const ContingencyAnalysis& ca, const ContingencyResults& r, std::size_t top_n,
+                                  bool wide = false);
 [[nodiscard]] nlohmann::json n1_json(const ContingencyAnalysis& ca, const ContingencyResults& r, std::size_t top_n);
 
 [[nodiscard]] std::string n1_contingencies_csv(const ContingencyAnalysis& ca, const ContingencyResults& r);
