@@ -727,7 +727,7 @@ std::pair<std::size_t, std::size_t> parse_hours(const std::string& text) {
 
 
 struct TimeSeriesArgs {
-  std::string path, profiles, hours;
+  std::string path, profiles, hours, csv_sep = ",";
   SolverFlags solver;
   OutputFlags output;
   bool no_chord = false, fixed_taps = false, no_progress = false;
@@ -749,7 +749,10 @@ int run_timeseries(const TimeSeriesArgs& a) {
   const std::size_t top = a.output.top;
 
   const Case c = load_case(a.path);
-  const study::Profiles prof = study::read_profiles(a.profiles);
+  study::ProfileFormat pf;
+  pf.separator = a.csv_sep.size() == 1 ? a.csv_sep[0] : '?';
+  if (a.csv_sep != "," && a.csv_sep != ";") throw UsageError(fmt::format("option --csv-sep: '{}' is not ',' or ';'", a.csv_sep));
+  const study::Profiles prof = study::read_profiles(a.profiles, pf);
   std::size_t first = 0, count = 0;
   if (!a.hours.empty()) {
     const auto [h0, h1] = parse_hours(a.hours);
@@ -859,6 +862,11 @@ void add_timeseries(CLI::App& app, int& rc) {
   cmd->add_option("--profiles", a->profiles, "hourly profile CSV: hour,<kind>:<target>,... (networks/langson/profiles/)")
       ->required()
       ->type_name("FILE");
+  cmd->add_option("--csv-sep", a->csv_sep,
+                  "the profile's field separator: ',' or ';' (';' also takes decimal commas, as Excel writes in a "
+                  "Vietnamese locale); a UTF-8 byte-order mark is skipped either way")
+      ->capture_default_str()
+      ->type_name("CHAR");
   cmd->add_option("--hours", a->hours, "only hours FIRST-LAST of the profile (0-based, e.g. 0-167)")->type_name("A-B");
   add_output_flags(cmd, a->output, 15,
                    "write timeseries_elements.csv, _buses.csv, _generators.csv, _hourly.csv, _taps.csv, "

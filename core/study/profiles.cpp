@@ -20,12 +20,12 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-// Splits `line` at commas into `out` (views into line).
-void split(std::string_view line, std::vector<std::string_view>& out) {
+// Splits `line` at `sep` into `out` (views into line).
+void split(std::string_view line, char sep, std::vector<std::string_view>& out) {
   out.clear();
   std::size_t start = 0;
   while (true) {
-    const auto comma = line.find(',', start);
+    const auto comma = line.find(sep, start);
     if (comma == std::string_view::npos) {
       out.push_back(trim(line.substr(start)));
       return;
@@ -35,9 +35,15 @@ void split(std::string_view line, std::vector<std::string_view>& out) {
   }
 }
 
-bool parse_double(std::string_view s, double& out) {
+bool parse_double(std::string_view s, double& out, bool decimal_comma = false) {
   if (s.empty()) return false;
   if (s.front() == '+') s.remove_prefix(1);
+  char buf[64];
+  if (decimal_comma && s.find(',') != std::string_view::npos) {   // "0,412" → "0.412"
+    if (s.size() >= sizeof buf) return false;
+    for (std::size_t i = 0; i < s.size(); ++i) buf[i] = s[i] == ',' ? '.' : s[i];
+    s = std::string_view(buf, s.size());
+  }
   const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
   return ec == std::errc() && ptr == s.data() + s.size() && std::isfinite(out);
 }
@@ -92,7 +98,11 @@ double Profiles::max(std::size_t column) const {
   return m;
 }
 
-Profiles parse_profiles(std::string_view text, const std::string& file) {
+Profiles parse_profiles(std::string_view text, const std::string& file, const ProfileFormat& format) {
+  if (format.separator != ',' && format.separator != ';')
+    throw InputError(SourceLoc{file, 0}, fmt::format("a profile's fields are separated by ',' or ';', not '{}'", format.separator));
+  const bool decimal_comma = format.separator == ';';
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);   // a UTF-8 byte-order mark (Excel's "CSV UTF-8")
   Profiles p;
   p.source_file = file;
   std::vector<std::string_view> fields;
@@ -112,11 +122,14 @@ Profiles parse_profiles(std::string_view text, const std::string& file) {
     ++line_no;
     const std::string_view line = trim(raw);
     if (line.empty() || line.front() == '#') continue;
-    split(line, fields);
+    split(line, format.separator, fields);
 
     if (!have_header) {
       have_header = true;
       header_line = line_no;
+      if (format.separator == ',' && fields.size() == 1 && line.find(';') != std::string_view::npos)
+        throw fail(line_no, "the header has ';' between its fields and no ',': a file written with a decimal comma "
+                            "(e.g. by Excel in a Vietnamese locale) is read with --csv-sep ';'");
       if (fields[0] != "hour")
         throw fail(line_no,
                    fmt::format("the first column must be 'hour', found '{}' (header: hour,<kind>:<target>,…)",
@@ -168,7 +181,7 @@ Profiles parse_profiles(std::string_view text, const std::string& file) {
     for (std::size_t c = 0; c < nc; ++c) {
       const auto& col = p.columns[c];
       double v = 0.0;
-      if (!parse_double(fields[c + 1], v))
+      if (!parse_double(fields[c + 1], v, decimal_comma))
         throw fail(line_no, fmt::format("column {} '{}': '{}' is not a number", col.file_column, col.name,
                                         fields[c + 1]));
       const double hi = profile_max_value(col.kind);
@@ -185,13 +198,13 @@ Profiles parse_profiles(std::string_view text, const std::string& file) {
   return p;
 }
 
-Profiles read_profiles(const std::string& path) {
+Profiles read_profiles(const std::string& path, const ProfileFormat& format) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(SourceLoc{path, 0}, "cannot open the profile file");
   std::ostringstream ss;
   ss << in.rdbuf();
   const std::string text = ss.str();
-  return parse_profiles(text, path);
+  return parse_profiles(text, path, format);
 }
 
 }  // namespace lsflow::study

@@ -15,6 +15,9 @@
 //     hydro  likewise for hydro generators
 //   (which loads and generators a column reaches is decided against the network: timeseries.hpp).
 // - Values: load 0–10, wind/solar/hydro 0–1; finite decimal numbers.
+// - A UTF-8 byte-order mark at the start is skipped. With ProfileFormat::separator ';' (what Excel writes
+//   in a locale with a decimal comma, Vietnamese among them), fields are separated by ';' and numbers may
+//   use a decimal comma ("0,412").
 // Every error is an InputError `file:line: what is wrong` (line 1 is the file's first line, comments
 // included), naming the column where one is at fault.
 #include <cstddef>
@@ -54,10 +57,14 @@ struct Profiles {
   [[nodiscard]] double max(std::size_t column) const;
 };
 
+struct ProfileFormat {
+  char separator = ',';   // ',' or ';' (then a decimal comma is accepted in numbers)
+};
+
 // Reads a profile file; throws InputError as described above (also for a missing or empty file).
-[[nodiscard]] Profiles read_profiles(const std::string& path);
+[[nodiscard]] Profiles read_profiles(const std::string& path, const ProfileFormat& format = {});
 // The same from text; `file` is the name errors carry.
-[[nodiscard]] Profiles parse_profiles(std::string_view text, const std::string& file);
+[[nodiscard]] Profiles parse_profiles(std::string_view text, const std::string& file, const ProfileFormat& format = {});
 
 // Value range allowed for a kind.
 [[nodiscard]] double profile_max_value(ProfileKind k);

@@ -165,3 +165,25 @@ TEST_CASE("profiles: shipped Lạng Sơn profiles match the facts they were buil
   for (std::size_t d = 0; d < 365; ++d) CHECK(p.at(d * 24 + 1, *solar) == 0.0);  // 01:00-02:00
   REQUIRE(p.find("hydro:*").has_value());
 }
+
+TEST_CASE("profiles: a UTF-8 byte-order mark is skipped; ';' with decimal commas (Excel, Vietnamese locale)", "[profiles]") {
+  const std::string plain = "hour,load:*,wind:*\n0,0.5,0.25\n1,1.0,0.75\n";
+  const auto a = study::parse_profiles("\xEF\xBB\xBF" + plain, "bom.csv");
+  REQUIRE(a.hours == 2);
+  CHECK(a.columns[0].name == "load:*");
+  study::ProfileFormat semi;
+  semi.separator = ';';
+  const auto b = study::parse_profiles("\xEF\xBB\xBFhour;load:*;wind:*\n0;0,5;0,25\n1;1;0,75\n", "excel.csv", semi);
+  REQUIRE(b.hours == 2);
+  for (std::size_t h = 0; h < 2; ++h)
+    for (std::size_t c = 0; c < 2; ++c) CHECK(b.at(h, c) == a.at(h, c));
+  // The same file read as ',' says what to do.
+  try {
+    (void)study::parse_profiles("hour;load:*;wind:*\n0;0,5;0,25\n", "excel.csv");
+    FAIL("no error");
+  } catch (const InputError& e) {
+    CHECK_THAT(std::string(e.what()), Catch::Matchers::Contains("excel.csv:1:") && Catch::Matchers::Contains("--csv-sep ';'"));
+  }
+  // A decimal comma without ';' is still an error at its line.
+  CHECK_THROWS_WITH(study::parse_profiles("hour,load:*\n0,\"0,5\"\n", "x.csv"), Catch::Matchers::Contains("x.csv:2:"));
+}
