@@ -166,7 +166,7 @@ TEST_CASE("profiles: shipped Lạng Sơn profiles match the facts they were buil
   REQUIRE(p.find("hydro:*").has_value());
 }
 
-TEST_CASE("profiles: a UTF-8 byte-order mark is skipped; ';' with decimal commas (Excel, Vietnamese locale)", "[profiles]") {
+TEST_CASE("profiles: a UTF-8 byte-order mark is skipped, semicolon-separated with decimal commas (Excel, Vietnamese locale)", "[profiles]") {
   const std::string plain = "hour,load:*,wind:*\n0,0.5,0.25\n1,1.0,0.75\n";
   const auto a = study::parse_profiles("\xEF\xBB\xBF" + plain, "bom.csv");
   REQUIRE(a.hours == 2);
