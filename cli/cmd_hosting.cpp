@@ -287,6 +287,7 @@ std::string study_text(const std::string& name, const std::string& file, int yea
 
 
 struct HostingArgs {
+  std::vector<std::string> assume;
   std::string path, buses;
   SolverFlags solver;
   OutputFlags output;
@@ -310,7 +311,7 @@ int run_hosting(const HostingArgs& a) {
   opt.enforce_q_limits = !a.solver.no_q_limits;
   opt.fleet = !a.no_fleet && a.buses.empty();
 
-  const StudyCase c = load_study_case(a.path);
+  const StudyCase c = load_study_case(a.path, assume_choices(a.assume));
   const model::Network& net = c.net;
   const std::vector<BusIdx> buses = !a.buses.empty() ? parse_buses(net, a.buses) : study::hosting_candidates(net);
   if (buses.empty())
@@ -386,6 +387,7 @@ void add_hosting(CLI::App& app, int& rc) {
   add_output_flags(cmd, a->output, 15, "write hosting.csv, hosting.json here");
   add_threads(cmd, a->threads, 0, "candidate buses studied in parallel");
   add_no_progress(cmd, a->no_progress);
+  add_assume(cmd, a->assume);
   add_solver_flags(cmd, a->solver, false, true);
   cmd->callback([a, &rc] { rc = run_hosting(*a); });
 }

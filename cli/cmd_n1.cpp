@@ -48,6 +48,7 @@ namespace lsflow::cli {
 namespace {
 
 struct N1Args {
+  std::vector<std::string> assume;
   std::string path;
   SolverFlags solver;
   OutputFlags output;
@@ -73,7 +74,7 @@ int run_n1(const N1Args& a) {
   opt.enforce_q_limits = !a.solver.no_q_limits;
 
   study::InterruptFlag stop;   // from here on, Ctrl-C stops the analysis instead of the process
-  StudyCase c = load_study_case(a.path);
+  StudyCase c = load_study_case(a.path, assume_choices(a.assume));
   const std::string& out = a.output.out;
 
   // The base case as every study solves it (report::solve_network: automatic taps settle, reactive limits),
@@ -197,6 +198,7 @@ void add_n1(CLI::App& app, int& rc) {
       ->type_name("LIST");
   add_threads(cmd, a->threads, 0, "contingencies solved in parallel");
   add_no_progress(cmd, a->no_progress);
+  add_assume(cmd, a->assume);
   add_solver_flags(cmd, a->solver, false, true);
   cmd->callback([a, &rc] { rc = run_n1(*a); });
 }

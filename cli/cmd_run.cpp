@@ -80,10 +80,11 @@ struct RunArgs {
   int threads = 0;
   std::string curtail;
   bool curtail_given = false;
+  std::vector<std::string> assume;
 };
 
 int run_run(const RunArgs& a) {
-  const StudyCase c = load_scenario_case(a.path);
+  const StudyCase c = load_scenario_case(a.path, assume_choices(a.assume));
   report::TextOptions text;
   text.top_n = a.output.top;
   text.wide = a.output.wide;
@@ -144,6 +145,7 @@ void add_run(CLI::App& app, int& rc) {
       ->type_name("[n0|n1]")
       ->each([a](const std::string&) { a->curtail_given = true; });
   add_threads(cmd, a->threads, 0, "contingencies solved in parallel");
+  add_assume(cmd, a->assume);
   add_solver_flags(cmd, a->solver);
   cmd->callback([a, &rc] { rc = run_run(*a); });
 }

@@ -57,9 +57,9 @@ struct Case : StudyCase {
   std::vector<std::string> notes;
 };
 
-Case load_case(const std::string& path) {
+Case load_case(const std::string& path, const io::Choices& choices) {
   Case c;
-  static_cast<StudyCase&>(c) = load_study_case(path);
+  static_cast<StudyCase&>(c) = load_study_case(path, choices);
   if (!c.scenario) return c;
   const study::Scenario& s = *c.scenario;
   c.limits_text = fmt::format("{}; loading limit {:g} % of rating", c.contingency_limits.source,
@@ -727,6 +727,7 @@ std::pair<std::size_t, std::size_t> parse_hours(const std::string& text) {
 
 
 struct TimeSeriesArgs {
+  std::vector<std::string> assume;
   std::string path, profiles, hours, csv_sep = ",";
   SolverFlags solver;
   OutputFlags output;
@@ -748,7 +749,7 @@ int run_timeseries(const TimeSeriesArgs& a) {
   opt.threads = std::max(1, a.threads);
   const std::size_t top = a.output.top;
 
-  const Case c = load_case(a.path);
+  const Case c = load_case(a.path, assume_choices(a.assume));
   study::ProfileFormat pf;
   pf.separator = a.csv_sep.size() == 1 ? a.csv_sep[0] : '?';
   if (a.csv_sep != "," && a.csv_sep != ";") throw UsageError(fmt::format("option --csv-sep: '{}' is not ',' or ';'", a.csv_sep));
@@ -884,6 +885,7 @@ void add_timeseries(CLI::App& app, int& rc) {
       ->each([a](const std::string&) { a->curtail_given = true; });
   add_threads(cmd, a->threads, 1, "consecutive chunks of hours solved side by side (1: the strict hour-by-hour chain)");
   add_no_progress(cmd, a->no_progress);
+  add_assume(cmd, a->assume);
   add_solver_flags(cmd, a->solver, false, true);
   cmd->callback([a, &rc] { rc = run_timeseries(*a); });
 }

@@ -59,6 +59,24 @@ void add_threads(CLI::App* cmd, int& threads, int default_threads, const std::st
       ->type_name("N");
 }
 
+void add_assume(CLI::App* cmd, std::vector<std::string>& items) {
+  cmd->add_option("--assume", items,
+                  "ID=ALTERNATIVE[,ID=ALTERNATIVE...]: use these alternatives of the network's or the scenario's "
+                  "`assumptions:` instead of their defaults (or of the scenario's `choose`)")
+      ->delimiter(',')
+      ->type_name("ID=ALT");
+}
+
+io::Choices assume_choices(const std::vector<std::string>& items) {
+  return io::parse_choices(items, SourceLoc{"--assume", 0});
+}
+
+std::vector<model::Assumption> StudyCase::assumptions() const {
+  std::vector<model::Assumption> out = net.assumptions;
+  if (scenario) out.insert(out.end(), scenario->assumptions.begin(), scenario->assumptions.end());
+  return out;
+}
+
 void add_no_progress(CLI::App* cmd, bool& no_progress) {
   cmd->add_flag("--no-progress", no_progress, "no progress line on standard error");
 }
@@ -85,18 +103,18 @@ bool is_scenario_file(const std::string& path) {
 
 }  // namespace
 
-StudyCase load_study_case(const std::string& path) {
+StudyCase load_study_case(const std::string& path, const io::Choices& choices) {
   require_file(path);
   StudyCase c;
   c.path = path;
   if (!is_scenario_file(path)) {
-    c.net = io::read_network(path);
+    c.net = io::read_network(path, choices);
     c.name = c.net.name.empty() ? std::filesystem::path(path).stem().string() : c.net.name;
     c.contingency_limits = study::default_contingency_limits(c.net);
     c.limits_text = c.contingency_limits.source;
     return c;
   }
-  const study::Scenario& s = c.scenario.emplace(study::read_scenario(path));
+  const study::Scenario& s = c.scenario.emplace(study::read_scenario(path, choices));
   study::ApplySummary summary;
   c.net = study::build_network(s, summary);
   for (const auto& w : summary.warnings) std::fprintf(stderr, "%s\n", fmt::format("warning: {}: {}", path, w).c_str());
@@ -119,12 +137,12 @@ StudyCase load_study_case(const std::string& path) {
   return c;
 }
 
-StudyCase load_scenario_case(const std::string& path) {
+StudyCase load_scenario_case(const std::string& path, const io::Choices& choices) {
   require_file(path);
   if (!is_scenario_file(path))
     throw InputError(SourceLoc{path, 0}, "not a scenario file (a network or MATPOWER case): this command studies a "
                                          "scenario, which names its network and limits");
-  StudyCase c = load_study_case(path);
+  StudyCase c = load_study_case(path, choices);
   if (!c.limits) (void)study::scenario_limits(*c.scenario);   // throws: the scenario names no limits file
   return c;
 }

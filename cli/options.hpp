@@ -68,14 +68,20 @@ struct StudyCase {
   study::ContingencyLimits contingency_limits;  // for N-1, hosting and time series
   std::string limits_text;      // one line for reports
   [[nodiscard]] bool is_scenario() const { return scenario.has_value(); }
+  // The network file's assumptions, then the scenario's, each with the alternative in use.
+  [[nodiscard]] std::vector<model::Assumption> assumptions() const;
 };
 
 // Reads a scenario (.yaml without a `buses:` list), a network file (.yaml with one) or a MATPOWER case
 // (.m). A bare network gets built-in limits (0.90–1.10 pu, 100 % of rating), which limits_text says.
 // Warnings of the scenario builder go to stderr. InputError: missing file, bad content.
-[[nodiscard]] StudyCase load_study_case(const std::string& path);
+// `choices`: alternatives of the files' assumptions (--assume), over the scenario's own `choose`.
+[[nodiscard]] StudyCase load_study_case(const std::string& path, const io::Choices& choices = {});
 // As load_study_case, but the file must be a scenario (run, compare): InputError otherwise.
-[[nodiscard]] StudyCase load_scenario_case(const std::string& path);
+[[nodiscard]] StudyCase load_scenario_case(const std::string& path, const io::Choices& choices = {});
+// --assume ID=ALT,... and its parsing (InputError "--assume: ..." for an item without '=').
+void add_assume(CLI::App* cmd, std::vector<std::string>& items);
+[[nodiscard]] io::Choices assume_choices(const std::vector<std::string>& items);
 
 // The base case of every study command: automatic tap changers settle (report::solve_network's tap
 // control), reactive limits are enforced unless --no-q-limits, load scale diagnosed on failure.

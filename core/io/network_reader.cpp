@@ -84,6 +84,7 @@
 
 #include <fmt/format.h>
 
+#include "io/assumptions.hpp"
 #include "io/yaml_util.hpp"
 
 namespace lsflow::io {
@@ -100,35 +101,35 @@ const std::map<std::string, std::vector<std::string>>& section_keys() {
   static const std::map<std::string, std::vector<std::string>> keys = {
       {"", {"format", "name", "description", "base_mva", "library", "voltage_bands", "line_types",
             "transformer_types", "transformer3w_types", "buses", "lines", "transformers",
-            "transformers3w", "external_grids", "generators", "loads", "shunts"}},
+            "transformers3w", "external_grids", "generators", "loads", "shunts", "assumptions"}},
       {"library", {"format", "description", "line_types", "transformer_types", "transformer3w_types"}},
       {"voltage_bands", {"base_kv", "vmin_kv", "vmax_kv", "vmin_pu", "vmax_pu", "source"}},
-      {"line_types", {"name", "r_ohm_per_km", "x_ohm_per_km", "b_us_per_km", "rating_a", "source"}},
+      {"line_types", {"name", "r_ohm_per_km", "x_ohm_per_km", "b_us_per_km", "rating_a", "source", "assumption"}},
       {"transformer_types",
        {"name", "sn_mva", "vn_hv_kv", "vn_lv_kv", "uk_pct", "pk_kw", "tap_step_pct", "tap_max", "tap_min",
-        "source"}},
+        "source", "assumption"}},
       {"transformer3w_types",
        {"name", "sn_hv_mva", "sn_mv_mva", "sn_lv_mva", "vn_hv_kv", "vn_mv_kv", "vn_lv_kv", "uk_hv_mv_pct",
         "uk_hv_lv_pct", "uk_mv_lv_pct", "pk_hv_mv_kw", "pk_hv_lv_kw", "pk_mv_lv_kw", "tap_step_pct",
-        "tap_max", "tap_min", "source"}},
+        "tap_max", "tap_min", "source", "assumption"}},
       {"buses",
        {"id", "name", "base_kv", "zone", "lat_deg", "lon_deg", "vmin_pu", "vmax_pu", "vm_pu", "va_deg",
-        "in_service", "source"}},
+        "in_service", "source", "assumption"}},
       {"lines",
-       {"name", "from_bus", "to_bus", "type", "length_km", "sections", "circuits", "in_service", "source"}},
+       {"name", "from_bus", "to_bus", "type", "length_km", "sections", "circuits", "in_service", "source", "assumption"}},
       {"sections", {"type", "length_km", "source"}},
-      {"transformers", {"name", "hv_bus", "lv_bus", "type", "tap_pos", "oltc", "in_service", "source"}},
+      {"transformers", {"name", "hv_bus", "lv_bus", "type", "tap_pos", "oltc", "in_service", "source", "assumption"}},
       {"transformers3w",
-       {"name", "hv_bus", "mv_bus", "lv_bus", "type", "tap_pos", "oltc", "in_service", "source"}},
+       {"name", "hv_bus", "mv_bus", "lv_bus", "type", "tap_pos", "oltc", "in_service", "source", "assumption"}},
       {"oltc", {"enabled", "regulate", "vmin_pu", "vmax_pu", "vset_pu", "deadband_pct", "source"}},
       {"external_grids",
        {"name", "bus", "connect_to", "sk_mva", "rx_ratio", "vg_pu", "qmin_mvar", "qmax_mvar", "in_service",
-        "source"}},
+        "source", "assumption"}},
       {"generators",
        {"name", "bus", "kind", "installed_mw", "p_mw", "pmin_mw", "pmax_mw", "control", "vg_pu",
-        "qmin_mvar", "qmax_mvar", "q_mvar", "in_service", "source"}},
-      {"loads", {"name", "bus", "p_mw", "q_mvar", "pf", "category", "in_service", "source"}},
-      {"shunts", {"name", "bus", "g_mw", "b_mvar", "in_service", "source"}},
+        "qmin_mvar", "qmax_mvar", "q_mvar", "in_service", "source", "assumption"}},
+      {"loads", {"name", "bus", "p_mw", "q_mvar", "pf", "category", "in_service", "source", "assumption"}},
+      {"shunts", {"name", "bus", "g_mw", "b_mvar", "in_service", "source", "assumption"}},
   };
   return keys;
 }
@@ -192,7 +193,7 @@ std::string fmt_num(double x) { return fmt::format("{:g}", x); }
 
 class NetworkReader {
  public:
-  explicit NetworkReader(std::string path) : file_(std::move(path)) {}
+  NetworkReader(std::string path, const Choices& choices) : file_(std::move(path)), choices_(choices) {}
 
   model::Network read() {
     const YamlValue root = load_yaml_file(file_);
@@ -206,18 +207,28 @@ class NetworkReader {
     if (auto v = top.get("description")) (void)v->as_string();
     if (auto v = top.get("base_mva")) net_.base_mva = positive(*v);
 
-    if (auto v = top.get("library")) read_library_refs(*v);
-    read_types(top);
-    if (auto v = top.get("voltage_bands")) read_bands(*v);
-    read_buses(top.require("buses"));
-    if (auto v = top.get("lines")) read_lines(*v);
-    if (auto v = top.get("transformers")) read_transformers(*v);
-    if (auto v = top.get("transformers3w")) read_transformers3w(*v);
-    if (auto v = top.get("external_grids")) read_external_grids(*v);
-    if (auto v = top.get("generators")) read_generators(*v);
-    if (auto v = top.get("loads")) read_loads(*v);
-    if (auto v = top.get("shunts")) read_shunts(*v);
-    assign_bus_types();
+    std::vector<YamlMap> libraries;
+    if (auto v = top.get("library")) libraries = load_libraries(*v);
+    prepare_assumptions(top, libraries);
+    try {
+      for (const YamlMap& lib : libraries) read_types(lib);
+      read_types(top);
+      check_set_types();
+      if (auto v = top.get("voltage_bands")) read_bands(*v);
+      read_buses(top.require("buses"));
+      if (auto v = top.get("lines")) read_lines(*v);
+      if (auto v = top.get("transformers")) read_transformers(*v);
+      if (auto v = top.get("transformers3w")) read_transformers3w(*v);
+      if (auto v = top.get("external_grids")) read_external_grids(*v);
+      if (auto v = top.get("generators")) read_generators(*v);
+      if (auto v = top.get("loads")) read_loads(*v);
+      if (auto v = top.get("shunts")) read_shunts(*v);
+      assign_bus_types();
+    } catch (const InputError& e) {
+      if (patched_.empty()) throw;
+      // A value an alternative put in place fails: say which alternative, so the user looks there.
+      throw InputError(e.loc(), fmt::format("{} (with {})", e.message(), fmt::join(patched_, "; ")));
+    }
     return std::move(net_);
   }
 
@@ -387,12 +398,14 @@ class NetworkReader {
 
   // ---- library ------------------------------------------------------------------------------------
 
-  void read_library_refs(const YamlValue& v) {
+  // The library files `library:` names, parsed (types are read after the assumptions are applied).
+  std::vector<YamlMap> load_libraries(const YamlValue& v) {
     std::vector<YamlValue> refs;
     if (v.node().IsSequence())
       refs = v.as_list();
     else
       refs.push_back(v);
+    std::vector<YamlMap> out;
     for (const YamlValue& r : refs) {
       const std::string rel = r.as_string();
       const std::filesystem::path p = std::filesystem::path(file_).parent_path() / rel;
@@ -400,11 +413,157 @@ class NetworkReader {
       if (!std::filesystem::is_regular_file(p, ec))
         r.fail(fmt::format("library file \"{}\" not found (looked for {})", rel, p.string()));
       const YamlValue lib_root = load_yaml_file(p.string());
-      const YamlMap lib = lib_root.as_map();
+      YamlMap lib = lib_root.as_map();
       lib.allow_only(keys_of("library"));
       check_format(lib);
       if (auto d = lib.get("description")) (void)d->as_string();
-      read_types(lib);
+      out.push_back(std::move(lib));
+    }
+    return out;
+  }
+
+  // ---- assumptions --------------------------------------------------------------------------------
+  // Every named record (element or library type) with its section, its YAML node (patched in place by a
+  // chosen alternative) and the assumptions it names.
+  struct AssumptionRef {
+    std::string name;
+    SourceLoc loc;
+  };
+  struct Record {
+    std::string section;
+    YAML::Node node;
+    SourceLoc loc;
+    std::vector<AssumptionRef> assumptions;
+  };
+
+  static std::vector<AssumptionRef> assumption_refs(const YamlMap& m) {
+    std::vector<AssumptionRef> out;
+    auto v = m.get("assumption");
+    if (!v) return out;
+    if (v->node().IsSequence()) {
+      for (const YamlValue& item : v->as_list()) out.push_back(AssumptionRef{item.as_string(), item.loc()});
+      if (out.empty()) v->fail("an empty list: name at least one assumption, or drop the key");
+    } else {
+      out.push_back(AssumptionRef{v->as_string(), v->loc()});
+    }
+    return out;
+  }
+
+  void index_records(const YamlMap& file_top, const std::vector<std::string>& sections) {
+    for (const std::string& section : sections) {
+      auto v = file_top.get(section);
+      if (!v || v->is_null()) continue;
+      for (const YamlValue& item : v->as_list()) {
+        if (!item.node().IsMap()) continue;   // reported when the section is read
+        const YamlMap m = item.as_map();
+        auto name = m.get("name");
+        if (!name || !name->node().IsScalar()) continue;
+        const std::string n = name->node().Scalar();
+        if (records_.count(n)) continue;       // a duplicate name is reported when the section is read
+        records_[n] = Record{section, item.node(), item.loc(), assumption_refs(m)};
+      }
+    }
+  }
+
+  // Reads `assumptions:`, checks every reference to it and every alternative's `set`, then applies the
+  // chosen alternatives to the records' YAML before anything is read from them.
+  void prepare_assumptions(const YamlMap& top, const std::vector<YamlMap>& libraries) {
+    if (auto v = top.get("assumptions")) defs_ = read_assumption_defs(*v, "network");
+    for (const YamlMap& lib : libraries) index_records(lib, {"line_types", "transformer_types", "transformer3w_types"});
+    index_records(top, {"line_types", "transformer_types", "transformer3w_types", "buses", "lines", "transformers",
+                        "transformers3w", "external_grids", "generators", "loads", "shunts"});
+    std::vector<std::string> ids;
+    for (const auto& d : defs_) ids.push_back(d.info.id);
+    for (const auto& [name, rec] : records_)
+      for (const AssumptionRef& ref : rec.assumptions)
+        if (!find_def(ref.name))
+          throw InputError(ref.loc, fmt::format("\"{}\": assumption \"{}\" is not defined in the file's "
+                                                "`assumptions:`{}",
+                                                name, ref.name, did_you_mean(ref.name, ids)));
+    std::vector<std::string> record_names;
+    for (const auto& [name, rec] : records_) record_names.push_back(name);
+    for (const AssumptionDef& d : defs_)
+      for (const AlternativeDef& alt : d.alternatives) {
+        if (!alt.set) continue;
+        const YamlMap set = alt.set->as_map();
+        if (set.entries().empty()) alt.set->fail("nothing to set (drop `set`, or name an element)");
+        for (const auto& target : set.entries()) {
+          auto it = records_.find(target.key);
+          if (it == records_.end())
+            target.value.fail(fmt::format("\"{}\" is not an element or library type of this network{}",
+                                          target.key, did_you_mean(target.key, record_names)));
+          const Record& rec = it->second;
+          const bool refers = std::any_of(rec.assumptions.begin(), rec.assumptions.end(),
+                                          [&](const AssumptionRef& r) { return r.name == d.info.id; });
+          if (!refers)
+            target.value.fail(fmt::format("\"{}\" ({}) does not name this assumption: add `assumption: {}` to it "
+                                          "at {}",
+                                          target.key, rec.section, d.info.id, rec.loc.str()));
+          const YamlMap keys = target.value.as_map();
+          std::vector<std::string> allowed;
+          for (const std::string& k : keys_of(rec.section))
+            if (k != "name" && k != "source" && k != "assumption") allowed.push_back(k);
+          keys.allow_only(allowed);
+          if (keys.entries().empty()) target.value.fail("nothing to set");
+        }
+      }
+    for (const auto& [id, choice] : choices_) {
+      const AssumptionDef* d = find_def(id);
+      if (!d)
+        throw InputError(choice.loc, fmt::format("assumption \"{}\" is defined neither in the network file {} nor in "
+                                                 "the scenario{}",
+                                                 id, file_, did_you_mean(id, ids)));
+      check_choice(*d, id, choice);
+    }
+    for (AssumptionDef& d : defs_) {
+      auto c = choices_.find(d.info.id);
+      if (c == choices_.end() || c->second.alternative == d.info.default_alternative) {
+        net_.assumptions.push_back(d.info);
+        continue;
+      }
+      d.info.chosen = c->second.alternative;
+      net_.assumptions.push_back(d.info);
+      const AlternativeDef& alt = *d.find(d.info.chosen);
+      patched_.push_back(fmt::format("assumption {} = {} from {}", d.info.id, alt.info.name, alt.info.loc.str()));
+      for (const auto& target : alt.set->as_map().entries()) {
+        YAML::Node node = records_.at(target.key).node;
+        for (const auto& kv : target.value.as_map().entries()) {
+          node[kv.key] = kv.value.node();
+          // A line's route is `type` + `length_km` or `sections`: the alternative's form replaces the file's.
+          if (rec_section(target.key) == "lines") {
+            if (kv.key == "sections") node.remove("type"), node.remove("length_km");
+            if (kv.key == "type" || kv.key == "length_km") node.remove("sections");
+          }
+        }
+        set_types_.push_back({target.key, target.value});
+      }
+    }
+  }
+
+  const std::string& rec_section(const std::string& name) const { return records_.at(name).section; }
+
+  const AssumptionDef* find_def(const std::string& id) const {
+    for (const auto& d : defs_)
+      if (d.info.id == id) return &d;
+    return nullptr;
+  }
+
+  // A type an applied alternative names must be in the library: say so at the alternative's line.
+  void check_set_types() const {
+    for (const auto& [name, value] : set_types_) {
+      const YamlMap keys = value.as_map();
+      auto t = keys.get("type");
+      if (!t) continue;
+      const std::string& section = rec_section(name);
+      const std::string type = t->as_string();
+      bool known = true;
+      std::vector<std::string> candidates;
+      if (section == "lines") known = line_types_.count(type) > 0, candidates = names_of(line_types_);
+      if (section == "transformers") known = transformer_types_.count(type) > 0, candidates = names_of(transformer_types_);
+      if (section == "transformers3w")
+        known = transformer3w_types_.count(type) > 0, candidates = names_of(transformer3w_types_);
+      if (!known)
+        t->fail(fmt::format("\"{}\": type \"{}\" is not in the library{}", name, type, did_you_mean(type, candidates)));
     }
   }
 
@@ -941,6 +1100,11 @@ class NetworkReader {
   }
 
   std::string file_;
+  const Choices& choices_;
+  std::vector<AssumptionDef> defs_;
+  std::map<std::string, Record> records_;
+  std::vector<std::pair<std::string, YamlValue>> set_types_;   // (record, keys) of applied alternatives
+  std::vector<std::string> patched_;                          // the applied alternatives, for messages
   model::Network net_;
   std::map<std::string, LineType> line_types_;
   std::map<std::string, TransformerType> transformer_types_;
@@ -952,7 +1116,9 @@ class NetworkReader {
 
 }  // namespace
 
-model::Network read_network_yaml(const std::string& path) { return NetworkReader(path).read(); }
+model::Network read_network_yaml(const std::string& path, const Choices& choices) {
+  return NetworkReader(path, choices).read();
+}
 
 std::vector<std::string> network_yaml_keys(const std::string& section) {
   auto it = section_keys().find(section);

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "io/assumptions.hpp"
 #include "model/network.hpp"
 
 namespace lsflow::io {
@@ -19,7 +20,13 @@ namespace lsflow::io {
 // bus holding an in-service generator with `control: pv`, PQ otherwise. A `control: pq` generator is
 // written with qmin_mvar == qmax_mvar == q_mvar, so that re-typing after a scenario switched generators
 // can use the same rule: a generator regulates voltage when qmax_mvar > qmin_mvar.
-model::Network read_network_yaml(const std::string& path);
+//
+// Assumptions (io/assumptions.hpp): `choices` picks alternatives of the file's `assumptions:`; each
+// chosen alternative's `set` replaces keys of the records it names before they are read, so the network
+// is what the file would be with those values written in. Unchosen assumptions keep the file's values.
+// Network::assumptions lists every assumption with the alternative used. A choice of an assumption the
+// file lacks, or of an alternative it lacks, is an InputError at the choice's line.
+model::Network read_network_yaml(const std::string& path, const Choices& choices = {});
 
 // The keys each section of a network file accepts, for tools and tests: "" names the top level.
 [[nodiscard]] std::vector<std::string> network_yaml_keys(const std::string& section);

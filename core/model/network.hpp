@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "model/assumption.hpp"
 #include "model/branch.hpp"
 #include "model/bus.hpp"
 #include "model/generator.hpp"
@@ -28,6 +29,8 @@ class Network {
   std::vector<Generator> generators;
   std::vector<Load> loads;
   std::vector<Shunt> shunts;
+  // The network file's assumptions, each with the alternative this network was read with.
+  std::vector<Assumption> assumptions;
 
   // Adds a bus; throws InputError (at bus.loc) on a duplicate id or name.
   BusIdx add_bus(Bus bus);

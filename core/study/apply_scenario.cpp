@@ -539,7 +539,7 @@ model::Network build_network(const Scenario& s, ApplySummary& summary) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec))
     throw InputError(s.network_path.loc, fmt::format("network: \"{}\" not found", path));
-  model::Network net = io::read_network(path);
+  model::Network net = io::read_network(path, s.network_choices);
   summary = apply_scenario(s, net);
   return net;
 }

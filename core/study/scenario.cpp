@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "io/assumptions.hpp"
 #include "io/yaml_util.hpp"
 
 namespace lsflow::study {
@@ -30,7 +31,10 @@ constexpr int kTapMax = 64;   // the network reader's limit on a tap range
 
 const std::vector<std::string> kTopKeys = {"name", "description", "extends", "network", "base_year", "study_year",
                                            "load", "groups", "commissioning", "dispatch", "outages",
-                                           "contingencies", "limits"};
+                                           "contingencies", "limits", "assumptions"};
+// What an alternative's `set` may hold: the keys that describe the case, not the file's identity.
+const std::vector<std::string> kSetKeys = {"base_year", "study_year", "load", "groups", "commissioning",
+                                           "dispatch", "outages", "contingencies", "limits"};
 
 // The kinds `contingencies: {elements: [...]}` and `lsflow n1 --elements` take.
 const std::vector<std::string> kElementKindWords = {"branches", "lines", "transformers3w", "trafos3w",
@@ -210,16 +214,38 @@ struct Layer {
   Scenario scenario;
   Setting<std::string> name;
   Setting<std::string> extends;   // resolved path
+  io::Choices choose;                          // assumptions.choose
+  std::vector<io::AssumptionDef> defines;      // assumptions.define
 };
 
-Layer read_layer(const std::string& file) {
-  const YamlValue root = io::load_yaml_file(file);
-  if (!root.node().IsMap())
-    throw InputError(root.loc(), "a scenario file is a mapping of 'key: value' lines at the top level");
-  const YamlMap top = root.as_map();
-  top.allow_only(kTopKeys);
+void read_body(const std::string& file, const YamlMap& top, Layer& layer);
 
-  Layer layer;
+// `assumptions: {choose: {ID: alternative}, define: [...]}`; each defined alternative's `set` is read
+// here as a scenario fragment, so a mistake in it is reported whether or not it is chosen.
+void read_assumptions(const std::string& file, const YamlValue& v, Layer& layer) {
+  const YamlMap m = v.as_map();
+  m.allow_only({"choose", "define"});
+  if (auto x = m.get("choose")) {
+    const YamlMap c = x->as_map();
+    for (const auto& e : c.entries()) {
+      require_name(e);
+      layer.choose[e.key] = io::Choice{e.value.as_string(), e.value.loc()};
+    }
+  }
+  if (auto x = m.get("define")) {
+    layer.defines = io::read_assumption_defs(*x, "scenario");
+    for (const io::AssumptionDef& d : layer.defines)
+      for (const io::AlternativeDef& a : d.alternatives)
+        if (a.set) {
+          const YamlMap set = a.set->as_map();
+          set.allow_only(kSetKeys);
+          Layer probe;
+          read_body(file, set, probe);
+        }
+  }
+}
+
+void read_body(const std::string& file, const YamlMap& top, Layer& layer) {
   Scenario& s = layer.scenario;
   if (auto x = top.get("name")) layer.name = make(x->as_string(), x->loc());
   if (auto x = top.get("description")) s.description = x->as_string();
@@ -234,6 +260,17 @@ Layer read_layer(const std::string& file) {
   if (auto x = top.get("outages")) s.outages = make(read_names(*x), x->loc());
   if (auto x = top.get("contingencies")) s.contingencies = make(read_contingencies(*x), x->loc());
   if (auto x = top.get("limits")) read_limits(file, *x, s.limits);
+  if (auto x = top.get("assumptions")) read_assumptions(file, *x, layer);
+}
+
+Layer read_layer(const std::string& file) {
+  const YamlValue root = io::load_yaml_file(file);
+  if (!root.node().IsMap())
+    throw InputError(root.loc(), "a scenario file is a mapping of 'key: value' lines at the top level");
+  const YamlMap top = root.as_map();
+  top.allow_only(kTopKeys);
+  Layer layer;
+  read_body(file, top, layer);
   return layer;
 }
 
@@ -322,7 +359,7 @@ bool add_element_kind(const std::string& word, ElementKinds& kinds) {
 
 const std::vector<std::string>& element_kind_words() { return kElementKindWords; }
 
-Scenario read_scenario(const std::string& path) {
+Scenario read_scenario(const std::string& path, const io::Choices& overrides) {
   std::vector<Layer> layers;            // child first
   std::vector<std::string> files;       // as displayed
   std::vector<fs::path> seen;           // canonical, for loop detection
@@ -352,6 +389,37 @@ Scenario read_scenario(const std::string& path) {
 
   Scenario s = layers.back().scenario;
   for (std::size_t i = layers.size() - 1; i-- > 0;) overlay(s, layers[i].scenario);
+
+  // Assumptions: definitions and choices merge root-first (a child's entry replaces its parent's), the
+  // command line's over all; a chosen scenario alternative is laid over the folded scenario, in the order
+  // the assumptions are defined; choices of other ids go to the network reader.
+  std::vector<io::AssumptionDef> defs;
+  io::Choices choices;
+  for (std::size_t i = layers.size(); i-- > 0;) {
+    for (const io::AssumptionDef& d : layers[i].defines) {
+      auto it = std::find_if(defs.begin(), defs.end(), [&](const io::AssumptionDef& x) { return x.info.id == d.info.id; });
+      if (it != defs.end()) *it = d;
+      else defs.push_back(d);
+    }
+    for (const auto& [id, c] : layers[i].choose) choices[id] = c;
+  }
+  for (const auto& [id, c] : overrides) choices[id] = c;
+  for (io::AssumptionDef& d : defs) {
+    auto c = choices.find(d.info.id);
+    if (c != choices.end()) {
+      io::check_choice(d, d.info.id, c->second);
+      d.info.chosen = c->second.alternative;
+      choices.erase(c);
+    }
+    if (!d.info.is_default()) {
+      const io::AlternativeDef& alt = *d.find(d.info.chosen);
+      Layer patch;
+      read_body(alt.set->file(), alt.set->as_map(), patch);
+      overlay(s, patch.scenario);
+    }
+    s.assumptions.push_back(d.info);
+  }
+  s.network_choices = std::move(choices);
 
   const Layer& leaf = layers.front();
   s.name = leaf.name.is_set() ? *leaf.name.value : fs::path(path).stem().string();

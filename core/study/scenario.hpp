@@ -36,6 +36,12 @@
 //   outages: [L110_PhuXa_NaDuong, NaDuong2]   # element or group names taken out of service
 //   contingencies: [L220_BacGiang_ChiLang_c1, NaDuong2]   # the N-1 list of `lsflow n1` (see below)
 //   contingencies: {elements: [branches, generators]}     # … or every in-service element of these kinds
+//   assumptions:                          # see io/assumptions.hpp
+//     choose: {A-Conductor220: 2xACSR-330/43}   # an alternative of the network's or a scenario's assumption
+//     define:                                   # assumptions of the scenario itself, e.g. a growth rate
+//       - {id: A-Growth, about: "...", default: base,
+//          alternatives: {base: {source: "..."}, low: {source: "...", set: {load: {growth_pct_per_yr: 4}}}}}
+//                                         # `set` holds scenario keys (not name/description/extends/network)
 //   limits:
 //     file: ../limits/vn_grid_code.yaml   # voltage bands and loading limits (see limits.hpp)
 //     loading_max_pct: 100                # overrides the file's normal-operation loading limit
@@ -69,6 +75,8 @@
 #include <vector>
 
 #include "common/errors.hpp"
+#include "io/assumptions.hpp"
+#include "model/assumption.hpp"
 
 namespace lsflow::study {
 
@@ -185,6 +193,10 @@ struct Scenario {
   Setting<std::vector<NameRef>> outages;
   Setting<ContingencySelection> contingencies;   // loc: the `contingencies:` line
   LimitSettings limits;
+  // Assumptions the scenario files define (io/assumptions.hpp), each with the alternative in use (already
+  // laid over the fields above); and the choices for the network file's assumptions, for its reader.
+  std::vector<model::Assumption> assumptions;
+  io::Choices network_choices;
 
   // study_year − base_year: the exponent of the load growth.
   [[nodiscard]] int years_of_growth() const { return *study_year.value - *base_year.value; }
@@ -195,7 +207,11 @@ struct Scenario {
 // a value of the wrong type or out of range, an `extends:` loop (naming the chain), or a missing
 // `network` / `base_year` after inheritance. Element names are checked against the network later,
 // by build_network/apply_scenario, at the line that names them.
-[[nodiscard]] Scenario read_scenario(const std::string& path);
+//
+// `overrides` choose assumption alternatives over the files' `assumptions.choose` (the command line's
+// --assume): a scenario-defined assumption is resolved here (InputError at the choice for an alternative
+// it lacks); any other id is passed on in network_choices, for the network reader to check.
+[[nodiscard]] Scenario read_scenario(const std::string& path, const io::Choices& overrides = {});
 
 // Every top-level key, for tools and tests.
 [[nodiscard]] const std::vector<std::string>& scenario_keys();
