@@ -525,9 +525,11 @@ class NetworkReader {
       net_.assumptions.push_back(d.info);
       const AlternativeDef& alt = *d.find(d.info.chosen);
       patched_.push_back(fmt::format("assumption {} = {} from {}", d.info.id, alt.info.name, alt.info.loc.str()));
-      for (const auto& target : alt.set->as_map().entries()) {
+      const YamlMap targets = alt.set->as_map();
+      for (const auto& target : targets.entries()) {
         YAML::Node node = records_.at(target.key).node;
-        for (const auto& kv : target.value.as_map().entries()) {
+        const YamlMap keys = target.value.as_map();
+        for (const auto& kv : keys.entries()) {
           node[kv.key] = kv.value.node();
           // A line's route is `type` + `length_km` or `sections`: the alternative's form replaces the file's.
           if (rec_section(target.key) == "lines") {

@@ -729,7 +729,7 @@ TEST_CASE("scenario: an unknown key names the nearest valid one at its line", "[
   const auto p2 = tmp.child("typo2.yaml", "stdy_year: 2030\n");
   CHECK(std::string(scenario_error(p2).what()) == p2 + ":2: unknown key 'stdy_year' — did you mean 'study_year'?");
   const auto p3 = tmp.child("typo3.yaml", "zzz: 1\n");
-  CHECK_THAT(scenario_error(p3).what(), Contains("unknown key 'zzz'; valid keys: base_year, commissioning"));
+  CHECK_THAT(scenario_error(p3).what(), Contains("unknown key 'zzz'; valid keys: assumptions, base_year, commissioning"));
 }
 
 TEST_CASE("scenario: bad values are reported at their line with the key path", "[scenario][errors]") {
