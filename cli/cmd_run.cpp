@@ -13,6 +13,7 @@
 #include "commands.hpp"
 #include "report/text_table.hpp"
 #include "common/errors.hpp"
+#include "io/assumptions.hpp"
 #include "report/network_solution.hpp"
 #include "report/study_report.hpp"
 #include "report/tap_control.hpp"
@@ -54,6 +55,7 @@ report::StudyReport study_scenario(const StudyCase& c, const StudyRunOptions& o)
   r.description = c.description;
   r.study_year = c.study_year;
   r.base_case = base_case_text(o.solve, sol.converged ? &sol : nullptr);
+  r.assumptions = io::describe_choices(c.assumptions());
   if (!sol.converged || !o.n1) return r;
   // N-1 from this base case, the taps held where it left them (as `lsflow n1` does).
   model::Network net = net_ref;

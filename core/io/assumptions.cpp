@@ -119,4 +119,22 @@ std::string describe_choice(const model::Assumption& a) {
   return fmt::format("{} = {}{}", a.id, a.chosen, a.is_default() ? " (default)" : "");
 }
 
+std::string describe_choices(const std::vector<model::Assumption>& all) {
+  if (all.empty()) return "";
+  std::string s;
+  std::size_t at_default = 0;
+  for (const auto& a : all) {
+    if (a.is_default()) {
+      ++at_default;
+      continue;
+    }
+    if (!s.empty()) s += "; ";
+    s += fmt::format("{} = {} (default {})", a.id, a.chosen, a.default_alternative);
+  }
+  if (s.empty()) return fmt::format("all {} at their defaults", all.size());
+  if (at_default > 0) s += fmt::format("; {} other{} at {} default{}", at_default, at_default == 1 ? "" : "s",
+                                       at_default == 1 ? "its" : "their", at_default == 1 ? "" : "s");
+  return s;
+}
+
 }  // namespace lsflow::io

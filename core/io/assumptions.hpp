@@ -63,4 +63,8 @@ void check_choice(const AssumptionDef& def, const std::string& id, const Choice&
 // "A-X = alt (default)" lines for reports: one per assumption.
 [[nodiscard]] std::string describe_choice(const model::Assumption& a);
 
+// One line for a report header: the alternatives that are not the default, and how many are at theirs
+// ("A-Conductor220 = 2xACSR-330/43; 8 others at their defaults"); empty when there are no assumptions.
+[[nodiscard]] std::string describe_choices(const std::vector<model::Assumption>& all);
+
 }  // namespace lsflow::io

@@ -252,6 +252,7 @@ struct StudyReport {
   std::string limits;                    // limits name
   std::string limits_file;
   std::string base_case;                 // how the case was solved (reactive limits, taps), one line
+  std::string assumptions;               // the assumption alternatives in use, one line (io::describe_choices)
   std::size_t n_buses = 0, n_branches = 0, n_trafos3w = 0, n_generators = 0, n_loads = 0;
 
   Convergence convergence;

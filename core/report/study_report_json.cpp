@@ -131,7 +131,8 @@ json study_report_json(const StudyReport& r) {
                    {"file", r.scenario_file},
                    {"description", r.description},
                    {"study_year", r.study_year},
-                   {"base_case", r.base_case}};
+                   {"base_case", r.base_case},
+                   {"assumptions", r.assumptions}};
   j["network"] = {{"name", r.network},           {"file", r.network_file},   {"buses", r.n_buses},
                   {"branches", r.n_branches},    {"trafos3w", r.n_trafos3w}, {"generators", r.n_generators},
                   {"loads", r.n_loads}};
@@ -291,6 +292,7 @@ StudyReport study_report_from_json(const json& j) {
     r.description = j.at("scenario").value("description", "");
     r.study_year = j.at("scenario").value("study_year", 0);
     r.base_case = j.at("scenario").value("base_case", "");
+    r.assumptions = j.at("scenario").value("assumptions", "");
     const auto& n = j.at("network");
     r.network = n.value("name", "");
     r.network_file = n.value("file", "");

@@ -344,6 +344,7 @@ std::string study_report_text(const StudyReport& r, const TextOptions& opt) {
                                plural(r.n_generators, "generator", "generators"), plural(r.n_loads, "load", "loads")));
   field("limits", fmt::format("{}{}; loading limit {} % of rating", r.limits.empty() ? "(unnamed)" : r.limits,
                               r.limits_file.empty() ? "" : " (" + r.limits_file + ")", compact(r.loading_limit_pct)));
+  if (!r.assumptions.empty()) field("assume", r.assumptions);
   if (!r.base_case.empty()) field("base case", r.base_case);
   const auto& c = r.convergence;
   if (!c.converged) {

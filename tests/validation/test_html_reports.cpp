@@ -80,7 +80,7 @@ TEST_CASE("HTML reports are self-contained pages with the map and the sections o
   CHECK_THAT(run, Contains("id=\"map\"") && Contains("id=\"loading-chart\"") && Contains("id=\"violations\"") &&
                       Contains("id=\"n1\"") && Contains("id=\"generators\""));
   // The known overloaded line, red on the map, with its loading in the hover title.
-  CHECK(std::regex_search(run, std::regex(R"(data-element="L110_PhuXa_NaDuong_c1" data-value="140\.9"[^>]*stroke="#d73027")")));
+  CHECK(std::regex_search(run, std::regex(R"(data-element="L110_PhuXa_NaDuong_c1" data-value="134\.3"[^>]*stroke="#d73027")")));
   CHECK_THAT(test::slurp_file(r.compare), Contains("id=\"map-delta-1\"") && Contains("wind curtailed"));
   CHECK_THAT(test::slurp_file(r.n1), Contains("id=\"ranking\"") && Contains("id=\"ranking-chart\""));
   CHECK_THAT(test::slurp_file(r.hosting), Contains("id=\"hosting-chart\"") && Contains("class=\"node hosting\""));

@@ -24,7 +24,8 @@ std::string scenario(const std::string& name) {
 std::map<std::string, double> run_voltages(const std::string& dir) {
   const auto csv = test::read_csv(dir + "/buses.csv");
   std::map<std::string, double> v;
-  for (std::size_t r = 0; r < csv.rows.size(); ++r) v[csv.rows[r][csv.col("id")]] = csv.num(r, "vm_pu");
+  for (std::size_t r = 0; r < csv.rows.size(); ++r)
+    if (csv.num(r, "energised") == 1.0) v[csv.rows[r][csv.col("id")]] = csv.num(r, "vm_pu");
   return v;
 }
 std::map<std::string, double> n1_base_voltages(const std::string& dir) {

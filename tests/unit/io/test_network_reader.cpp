@@ -392,8 +392,8 @@ TEST_CASE("langson grid.yaml: reads, and has what the studies need", "[io][netwo
       INFO(b.name);
       CHECK(b.lat_deg.has_value());
       CHECK(b.lon_deg.has_value());
-      CHECK(*b.lat_deg > 21.0);      // the province and Bắc Giang lie within 21–22.5 °N, 106–107.5 °E
-      CHECK(*b.lat_deg < 22.5);
+      CHECK(*b.lat_deg > 21.0);      // the province, Bắc Giang and Cao Bằng lie within 21–22.7 °N, 106–107.5 °E
+      CHECK(*b.lat_deg < 22.7);
       CHECK(*b.lon_deg > 106.0);
       CHECK(*b.lon_deg < 107.5);
       CHECK(b.vmin_pu < 1.0);
@@ -410,7 +410,7 @@ TEST_CASE("langson grid.yaml: reads, and has what the studies need", "[io][netwo
     std::set<std::string> zones;
     for (const Bus& b : net.buses) zones.insert(b.zone);
     const std::set<std::string> expected = {"LangSonCity", "CaoLoc", "VanLang", "TrangDinh", "BinhGia",  "VanQuan",
-                                            "BacSon",      "ChiLang", "HuuLung", "LocBinh",   "DinhLap", "BacGiang"};
+                                            "BacSon",      "ChiLang", "HuuLung", "LocBinh",   "DinhLap", "BacGiang", "CaoBang"};
     CHECK(zones == expected);
     for (const char* s : {"PhuXa220", "LangSon110", "DongDang110", "CaoLoc110", "HuuLung110", "NaDuong110",
                           "LocBinh110", "DinhLap110", "ChiLang110", "VanQuan110", "BinhGia110", "BacSon110",
@@ -426,8 +426,9 @@ TEST_CASE("langson grid.yaml: reads, and has what the studies need", "[io][netwo
       if (net.buses[i].type == BusType::Isolated) out.insert(net.buses[i].name);
       else CHECK(on.count(static_cast<int>(i)) == 1);
     }
-    // The planned 220 kV substations (README "Planned reinforcements"): listed so that a change is noticed.
-    CHECK(out == std::set<std::string>{"LocBinh220", "DinhLap220", "ChiLang220"});
+    // The planned 220 kV substations (README "Planned reinforcements") and the possible Cao Bằng tie
+    // (assumption A-CaoBang220, absent by default): listed so that a change is noticed.
+    CHECK(out == std::set<std::string>{"LocBinh220", "DinhLap220", "ChiLang220", "CaoBang220"});
   }
 
   SECTION("OLTC: every 110/35/22 kV unit holds its 35 kV busbar at 1.00–1.04 pu with ±9 × 1.78 %") {
@@ -478,10 +479,14 @@ TEST_CASE("langson grid.yaml: reads, and has what the studies need", "[io][netwo
   SECTION("counts by kind") {
     std::map<GenKind, int> count;
     std::map<GenKind, double> installed;
+    // In the province: the Nho Quế equivalent at Cao Bằng (assumption A-CaoBang220) is outside it.
+    auto in_province = [&](const Generator& g) { return net.bus(g.bus).zone != "CaoBang"; };
     for (const Generator& g : net.generators) {
+      if (!in_province(g)) continue;
       ++count[g.kind];
       installed[g.kind] += g.installed_mw;
     }
+    CHECK_FALSE(generator(net, "Hydro_NhoQue_eq").in_service);
     CHECK(count[GenKind::Grid] == 1);
     CHECK(count[GenKind::Thermal] == 3);
     CHECK(count[GenKind::Hydro] == 10);
@@ -493,7 +498,7 @@ TEST_CASE("langson grid.yaml: reads, and has what the studies need", "[io][netwo
     CHECK(installed[GenKind::Wind] == Approx(4696.0));         // the full provincial proposal
     double hydro_operating = 0.0;
     for (const Generator& g : net.generators)
-      if (g.kind == GenKind::Hydro && g.in_service) hydro_operating += g.installed_mw;
+      if (g.kind == GenKind::Hydro && g.in_service && in_province(g)) hydro_operating += g.installed_mw;
     CHECK(hydro_operating == Approx(34.9));
     CHECK_FALSE(generator(net, "NaDuong2").in_service);
     CHECK(generator(net, "NaDuong1_G1").in_service);
@@ -507,7 +512,8 @@ TEST_CASE("langson grid.yaml: reads, and has what the studies need", "[io][netwo
     CHECK(trafos_on == 2);   // Hữu Lũng T2 and the Bắc Giang 220/110 kV equivalent
     CHECK(lines_on == 23);   // 17 records, 5 of them double circuit, plus Grid_BacGiang_Zth
     CHECK(trafos == 2 + 6);  // + the planned 220/110 kV units at Chi Lăng, Lộc Bình, Đình Lập
-    CHECK(lines == 23 + 9);  // + 4 planned 220 kV double circuits and a second Phú Xá – Văn Quan circuit
+    CHECK(lines == 23 + 10);  // + 4 planned 220 kV double circuits, a second Phú Xá – Văn Quan circuit and the
+                              // possible Cao Bằng tie (A-CaoBang220)
     for (const Shunt& sh : net.shunts) CHECK_FALSE(sh.in_service);   // planned capacitor banks (A-Caps)
   }
 
@@ -519,12 +525,12 @@ TEST_CASE("langson grid.yaml: reads, and has what the studies need", "[io][netwo
     CHECK(l.b_pu == Approx(0.1376883).epsilon(1e-5));
     CHECK(l.rate_a_mva == Approx(314.367).epsilon(1e-5));   // √3 · 220 kV · 0.825 kA
     // Sections: 9.1 km ACSR-300/48 + 37.4 km AC-185/29 at 110 kV: R = 7.0355 Ω, X = 18.605 Ω,
-    // B = 131.019 µS; the weaker conductor (510 A) sets the rating.
+    // B = 131.019 µS; the weaker conductor (535 A) sets the rating: √3 · 110 kV · 0.535 kA.
     const Branch& s = branch(net, "L110_PhuXa_NaDuong_c1");
     CHECK(s.r_pu == Approx(0.0581446).epsilon(1e-5));
     CHECK(s.x_pu == Approx(0.1537603).epsilon(1e-5));
     CHECK(s.b_pu == Approx(0.0158533).epsilon(1e-5));
-    CHECK(s.rate_a_mva == Approx(97.168).epsilon(1e-4));
+    CHECK(s.rate_a_mva == Approx(101.932).epsilon(1e-4));
     CHECK(s.length_km == Approx(46.5));
     // 40 MVA 115/38.5 kV, uk 10.5 %, pk 175 kW, neutral tap, 110/35 kV buses (see minimal for the steps).
     const Branch& t = branch(net, "HuuLung_T2");
