@@ -68,7 +68,7 @@ report::StudyReport study_scenario(const StudyCase& c, const StudyRunOptions& o)
   study::ContingencyAnalysis ca(net, c.contingency_limits, co);
   const auto list = c.scenario ? study::scenario_contingencies(*c.scenario, ca) : ca.credible_contingencies();
   const auto res = ca.run(list);
-  r.n1 = study::security_summary(ca, res, n1_selection_text(c));
+  r.n1 = study::security_summary(ca, res, n1_selection_text(c), o.n1_top);
   return r;
 }
 

@@ -14,6 +14,7 @@ void add_compare(CLI::App& app, int& rc);      // cmd_compare.cpp
 void add_n1(CLI::App& app, int& rc);           // cmd_n1.cpp
 void add_timeseries(CLI::App& app, int& rc);   // cmd_timeseries.cpp
 void add_hosting(CLI::App& app, int& rc);      // cmd_hosting.cpp
+void add_sensitivity(CLI::App& app, int& rc);  // cmd_sensitivity.cpp
 
 // Every command, in the order `lsflow --help` lists them.
 inline void add_commands(CLI::App& app, int& rc) {
@@ -23,6 +24,7 @@ inline void add_commands(CLI::App& app, int& rc) {
   add_n1(app, rc);
   add_timeseries(app, rc);
   add_hosting(app, rc);
+  add_sensitivity(app, rc);
 }
 
 // Shared by run and compare (cmd_run.cpp): a scenario solved as every study's base case
@@ -34,6 +36,7 @@ struct StudyRunOptions {
   int threads = 0;
   bool curtail = false;      // report the case with its wind curtailed (study/curtailment.hpp)
   bool curtail_n1 = false;   // … N-1 secure
+  std::size_t n1_top = 50;   // N-1 findings kept in the report (the worst first)
 };
 report::StudyReport study_scenario(const StudyCase& c, const StudyRunOptions& o);
 

@@ -505,6 +505,7 @@ class NetworkReader {
             if (k != "name" && k != "source" && k != "assumption") allowed.push_back(k);
           keys.allow_only(allowed);
           if (keys.entries().empty()) target.value.fail("nothing to set");
+          set_types_.push_back({target.key, target.value});   // types checked once the library is read
         }
       }
     for (const auto& [id, choice] : choices_) {
@@ -537,7 +538,6 @@ class NetworkReader {
             if (kv.key == "type" || kv.key == "length_km") node.remove("sections");
           }
         }
-        set_types_.push_back({target.key, target.value});
       }
     }
   }
@@ -550,7 +550,7 @@ class NetworkReader {
     return nullptr;
   }
 
-  // A type an applied alternative names must be in the library: say so at the alternative's line.
+  // A type any alternative names must be in the library, chosen or not: say so at the alternative's line.
   void check_set_types() const {
     for (const auto& [name, value] : set_types_) {
       const YamlMap keys = value.as_map();
@@ -1105,7 +1105,7 @@ class NetworkReader {
   const Choices& choices_;
   std::vector<AssumptionDef> defs_;
   std::map<std::string, Record> records_;
-  std::vector<std::pair<std::string, YamlValue>> set_types_;   // (record, keys) of applied alternatives
+  std::vector<std::pair<std::string, YamlValue>> set_types_;   // (record, keys) of every alternative
   std::vector<std::string> patched_;                          // the applied alternatives, for messages
   model::Network net_;
   std::map<std::string, LineType> line_types_;

@@ -28,6 +28,21 @@ class YamlMap;
 class YamlValue {
  public:
   YamlValue(std::string file, YAML::Node node, SourceLoc loc, std::string path);
+  YamlValue(const YamlValue&) = default;
+  YamlValue(YamlValue&&) = default;
+  // Assignment rebinds the handle. (YAML::Node's own operator= writes through to the node it refers to,
+  // so assigning one value over another - as std::sort, std::stable_partition or optional::operator= do -
+  // would overwrite the other's YAML in the document.)
+  YamlValue& operator=(const YamlValue& o) {
+    if (this != &o) {
+      file_ = o.file_;
+      node_.reset(o.node_);
+      loc_ = o.loc_;
+      path_ = o.path_;
+    }
+    return *this;
+  }
+  YamlValue& operator=(YamlValue&& o) noexcept { return *this = static_cast<const YamlValue&>(o); }
 
   [[nodiscard]] const YAML::Node& node() const { return node_; }
   [[nodiscard]] const SourceLoc& loc() const { return loc_; }
