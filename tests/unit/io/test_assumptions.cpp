@@ -52,7 +52,7 @@ int marked_line(const std::string& path) {
 
 }  // namespace
 
-TEST_CASE("assumptions: the default is the file's values; a choice applies its alternative's set", "[io][assumptions]") {
+TEST_CASE("assumptions: the default is the file's values, and a choice applies its alternative's set", "[io][assumptions]") {
   const std::string path = network_file("assume.yaml");
   const double kv110 = std::sqrt(3.0) * 110.0;
   const auto net = io::read_network_yaml(path);
