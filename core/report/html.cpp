@@ -356,6 +356,8 @@ table.sortable th:after { content: " ⇅"; color: #9aa3ad; font-size: 10px; }
 table.data td.num, table.data th.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.bad td { background: #fdecea; }
 tr.warn td { background: #fff5e5; }
+tr.flipped td { background: #fdecea; }
+tr.muted td { color: #777; }
 svg.map, svg.chart { background: #fff; max-width: 100%; height: auto; }
 svg text { font-size: 11px; fill: #333; }
 svg text.nlabel { font-size: 10px; fill: #444; paint-order: stroke; stroke: #fff; stroke-width: 3px; }

@@ -40,13 +40,14 @@ std::string chromium_cmd(const std::filesystem::path& profile) {
 // Every report the commands make, on the main study (and a short year).
 struct Reports {
   std::filesystem::path dir;
-  std::string run, compare, n1, hosting, timeseries;
+  std::string run, compare, n1, hosting, timeseries, sensitivity;
   Reports() : dir(test::scratch_dir("html")) {
     run = (dir / "run.html").string();
     compare = (dir / "compare.html").string();
     n1 = (dir / "n1.html").string();
     hosting = (dir / "hosting.html").string();
     timeseries = (dir / "timeseries.html").string();
+    sensitivity = (dir / "sensitivity.html").string();
     const auto main = scenario("wind-1444-light-cf30");
     REQUIRE(test::run_lsflow("run " + main + " --html " + run).exit == 0);
     REQUIRE(test::run_lsflow("compare " + scenario("wind-0-light") + " " + main + " --curtail --html " + compare).exit == 0);
@@ -56,9 +57,10 @@ struct Reports {
     REQUIRE(test::run_lsflow("timeseries " + scenario("wind-1444-peak") + " --profiles " + profiles +
                              " --hours 0-335 --curtail --no-progress --html " + timeseries)
                 .exit == 0);
+    REQUIRE(test::run_lsflow("sensitivity " + scenario("wind-3570-light-cf30") + " --no-progress --html " + sensitivity).exit == 0);
   }
   ~Reports() { std::filesystem::remove_all(dir); }
-  [[nodiscard]] std::vector<std::string> all() const { return {run, compare, n1, hosting, timeseries}; }
+  [[nodiscard]] std::vector<std::string> all() const { return {run, compare, n1, hosting, timeseries, sensitivity}; }
 };
 
 }  // namespace
@@ -86,6 +88,10 @@ TEST_CASE("HTML reports are self-contained pages with the map and the sections o
   CHECK_THAT(test::slurp_file(r.hosting), Contains("id=\"hosting-chart\"") && Contains("class=\"node hosting\""));
   CHECK_THAT(test::slurp_file(r.timeseries), Contains("id=\"duration\"") && Contains("id=\"heatmap\"") &&
                                                  Contains("id=\"curtailment-chart\"") && Contains("id=\"energy-chart\""));
+  // Sensitivity: the findings with the flipped ones marked, the tornado, the 220 kV conductor named.
+  const std::string sens = test::slurp_file(r.sensitivity);
+  CHECK_THAT(sens, Contains("id=\"findings\"") && Contains("id=\"tornado\"") && Contains("class=\"tornado-bar\"") &&
+                       Contains("class=\"flipped\"") && Contains("A-Conductor220=2xACSR-330/43"));
 }
 
 TEST_CASE("HTML reports in headless Chromium: no script error, tables sort, the map as drawn, a screenshot",
