@@ -3,7 +3,7 @@
 # (chromium: the browser test loads the HTML reports in it, headless.)
 set -euo pipefail
 packages=(
-  cmake ninja-build g++ pkg-config
+  cmake ninja-build g++ pkg-config python3
   libeigen3-dev libsuitesparse-dev libboost-graph-dev
   libspdlog-dev libfmt-dev libyaml-cpp-dev nlohmann-json3-dev libtbb-dev libcli11-dev
   catch2 libbenchmark-dev

@@ -34,7 +34,8 @@ const std::map<std::string, Limit> kExpectedToFail = {{"wind-3570-light", Limit:
                                                       {"wind-3570-peak", Limit::Export},
                                                       {"wind-4696-light", Limit::Export},
                                                       {"wind-4696-peak", Limit::Export},
-                                                      {"growth-2030-peak-unreinforced", Limit::Import}};
+                                                      {"growth-2030-peak-unreinforced", Limit::Import},
+                                                      {"horizon-2035-peak", Limit::Import}};   // no plan after 2029
 
 struct Solved {
   model::Network net;  // with the final tap positions
