@@ -36,9 +36,23 @@ std::string study_map(const StudyReport& r, const std::string& id, const EdgeSty
     }
   if (with) lat0 /= static_cast<double>(with);
   const double kx = std::cos(lat0 * 3.14159265358979 / 180.0);
+  // The drawing spans the energised network: a de-energised bus far outside it (an element that may not
+  // exist, e.g. a possible tie to a neighbouring province) is left out rather than shrink the map.
+  double la0 = 1e9, la1 = -1e9, lo0 = 1e9, lo1 = -1e9;
+  for (const auto& b : r.buses)
+    if (b.energised && !std::isnan(b.lat_deg)) {
+      la0 = std::min(la0, b.lat_deg), la1 = std::max(la1, b.lat_deg);
+      lo0 = std::min(lo0, b.lon_deg), lo1 = std::max(lo1, b.lon_deg);
+    }
+  const double pad_lat = 0.25 * (la1 - la0), pad_lon = 0.25 * (lo1 - lo0);
+  auto far_off = [&](const BusState& b) {
+    return !b.energised && la1 >= la0 &&
+           (b.lat_deg < la0 - pad_lat || b.lat_deg > la1 + pad_lat || b.lon_deg < lo0 - pad_lon || b.lon_deg > lo1 + pad_lon);
+  };
   std::vector<std::vector<const BusState*>> members;
   for (const auto& b : r.buses) {
     std::size_t n = 0;
+    if (geographic && !std::isnan(b.lat_deg) && far_off(b)) continue;
     if (geographic && !std::isnan(b.lat_deg)) {
       const auto key = std::make_pair(std::llround(b.lat_deg * 1e4), std::llround(b.lon_deg * 1e4));
       auto it = node_of_place.find(key);
