@@ -20,6 +20,7 @@
 #include <memory>
 #include <optional>
 #include "commands.hpp"
+#include "io/assumptions.hpp"
 #include "report/text_table.hpp"
 #include "common/errors.hpp"
 #include "io/atomic_file.hpp"
@@ -178,7 +179,8 @@ std::string study_csv(const study::HostingStudy& st) {
 }
 
 std::string study_text(const std::string& name, const std::string& file, int year,
-                       const std::string& limits_text, const study::HostingStudy& st, const OutputFlags& out) {
+                       const std::string& limits_text, const std::string& assume_text, const study::HostingStudy& st,
+                       const OutputFlags& out) {
   const auto& o = st.options;
   const std::size_t width = out.wide ? 0 : report::kTextWidth;
   auto field = [&](const char* label, const std::string& text) {
@@ -187,6 +189,7 @@ std::string study_text(const std::string& name, const std::string& file, int yea
   std::string s = fmt::format("lsflow hosting — {} '{}'{}\n", year ? "scenario" : "case", name,
                               year ? fmt::format(", study year {}", year) : "");
   s += field("file", file) + field("limits", limits_text);
+  if (!assume_text.empty()) s += field("assume", assume_text);
   s += field("method",
              fmt::format("a wind unit {} added at each bus alone, the rest as the case has it (the reference unit takes "
                          "the MW); bisection on its MW to {} MW, searched up to {} MW; only NEW violations bind (those "
@@ -333,7 +336,7 @@ int run_hosting(const HostingArgs& a) {
   if (a.output.format == "json")
     std::fputs((study_json(c.name, a.path, st).dump(2) + "\n").c_str(), stdout);
   else
-    std::fputs(report::fit_lines(study_text(c.name, a.path, c.study_year, c.limits_text, st, a.output), a.output.wide ? 0 : report::kTextWidth).c_str(), stdout);
+    std::fputs(report::fit_lines(study_text(c.name, a.path, c.study_year, c.limits_text, io::describe_choices(c.assumptions()), st, a.output), a.output.wide ? 0 : report::kTextWidth).c_str(), stdout);
   std::fflush(stdout);
   std::size_t evaluated = 0;
   for (const auto& r : st.buses) evaluated += r.evaluated;

@@ -30,6 +30,7 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "io/assumptions.hpp"
 #include "report/text_table.hpp"
 #include "common/errors.hpp"
 #include "report/network_solution.hpp"
@@ -160,7 +161,16 @@ int run_n1(const N1Args& a) {
   if (a.output.format == "json")
     std::fputs((study::n1_json(ca, res, a.output.top).dump(2) + "\n").c_str(), stdout);
   else
-    std::fputs(report::fit_lines(study::n1_text(ca, res, a.output.top, a.output.wide), a.output.wide ? 0 : report::kTextWidth).c_str(), stdout);
+  {
+    std::string text = study::n1_text(ca, res, a.output.top, a.output.wide);
+    // The alternatives in use, under the title line (as `run` has them).
+    if (const auto as = io::describe_choices(c.assumptions()); !as.empty()) {
+      const auto at = text.find("\nlimits:");
+      text.insert(at == std::string::npos ? text.find('\n') + 1 : at + 1,
+                  report::wrap_text("assume: " + as, a.output.wide ? 0 : report::kTextWidth, "", "  "));
+    }
+    std::fputs(report::fit_lines(text, a.output.wide ? 0 : report::kTextWidth).c_str(), stdout);
+  }
   std::fflush(stdout);
   if (!a.output.html.empty()) {
     const report::ReportLimits rl = c.limits ? report::report_limits(c.net, *c.limits) : study::report_limits_of(c.net, c.contingency_limits);

@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <memory>
 #include "commands.hpp"
+#include "io/assumptions.hpp"
 #include "report/text_table.hpp"
 #include "common/errors.hpp"
 #include "io/atomic_file.hpp"
@@ -152,6 +153,7 @@ std::string render_text(const Case& c, const study::TimeSeries& ts, const study:
                                net.name, net.buses.size(), net.branches.size(), net.transformers3w.size(),
                                net.generators.size(), net.loads.size()));
   field("limits", c.limits_text);
+  if (const auto as = io::describe_choices(c.assumptions()); !as.empty()) field("assume", as);
   field("solve", fmt::format("every hour: reactive limits {}; automatic tap changers {}; wind curtailment {}",
                              opt.enforce_q_limits ? "enforced" : "NOT enforced (--no-q-limits)",
                              opt.tap_control ? "acting" : "held (--fixed-taps)",
