@@ -17,6 +17,12 @@
 //                                 limits and the wind fleet as `lsflow hosting` runs them.
 //   BM_TimeSeriesYearQLim/...     the year as `lsflow timeseries` runs it: reactive limits every hour.
 //   BM_TimeSeriesYearCurtailed/.. and with --curtail: the least N-0 wind curtailment, hour by hour.
+//   BM_SensitivityVariant/*       one variant of `lsflow sensitivity` (run study), phase by phase: `load`
+//                                 reads the scenario chain and the network file with an alternative chosen
+//                                 (A-Conductor220 = 2xACSR-330/43: the YAML patched, every check of the
+//                                 assumptions made) and builds the network; `solve` is its base case as
+//                                 every study solves it (reactive limits, automatic taps); `n1` the N-1
+//                                 from it. A sensitivity run is (1 + Σ alternatives − 1) of these.
 //
 // The case118 profile (synthetic, documented here): every load and every generator's P follow one shape
 // s(h) = daily(h) × seasonal(d), the case file's values being the peak (s = 1):
@@ -35,6 +41,9 @@
 #include <numbers>
 #include <string>
 
+#include "io/assumptions.hpp"
+#include "report/network_solution.hpp"
+#include "report/tap_control.hpp"
 #include "io/matpower_reader.hpp"
 #include "study/apply_scenario.hpp"
 #include "study/contingency.hpp"
@@ -197,8 +206,53 @@ void BM_HostingLangSon(benchmark::State& state, const char* scenario, bool n1) {
   state.counters["contingencies"] = static_cast<double>(st.contingencies);
 }
 
+// Phases of one sensitivity variant (see the top of the file).
+enum class VariantPhase { Load, Solve, N1 };
+void BM_SensitivityVariant(benchmark::State& state, const char* scenario, VariantPhase phase) {
+  const std::string path = (source_dir() / "networks" / "langson" / "scenarios" / scenario).string();
+  const io::Choices choice{{"A-Conductor220", io::Choice{"2xACSR-330/43", SourceLoc{"bench", 0}}}};
+  report::SolveOptions so;
+  so.pf.enforce_q_limits = true;
+  so.tap_control = true;
+  try {
+    const auto s = study::read_scenario(path, choice);
+    model::Network net = study::build_network(s);
+    const auto limits = study::contingency_limits(net, study::scenario_limits(s));
+    for (auto _ : state) {
+      if (phase == VariantPhase::Load) {
+        const auto sv = study::read_scenario(path, choice);
+        auto nv = study::build_network(sv);
+        benchmark::DoNotOptimize(nv.branches.data());
+      } else if (phase == VariantPhase::Solve) {
+        const auto sol = report::solve_network(net, so);
+        benchmark::DoNotOptimize(&sol);
+      } else {
+        state.PauseTiming();
+        const auto sol = report::solve_network(net, so);
+        model::Network held = net;
+        report::apply_tap_positions(held, sol);
+        state.ResumeTiming();
+        study::ContingencyOptions co;
+        co.enforce_q_limits = true;
+        co.threads = 1;
+        study::ContingencyAnalysis ca(held, limits, co);
+        const auto res = ca.run(ca.credible_contingencies());
+        benchmark::DoNotOptimize(&res);
+      }
+    }
+  } catch (const std::exception& e) {
+    state.SkipWithError(e.what());
+  }
+}
+
 }  // namespace
 
+BENCHMARK_CAPTURE(BM_SensitivityVariant, load_wind_3570_light_cf30, "wind-3570-light-cf30.yaml", VariantPhase::Load)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_SensitivityVariant, solve_wind_3570_light_cf30, "wind-3570-light-cf30.yaml", VariantPhase::Solve)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_SensitivityVariant, n1_wind_3570_light_cf30, "wind-3570-light-cf30.yaml", VariantPhase::N1)
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_TimeSeriesYear, langson_base_peak, "base-peak.yaml")->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_TimeSeriesYear, langson_wind_1444_peak, "wind-1444-peak.yaml")
     ->Unit(benchmark::kMillisecond);
