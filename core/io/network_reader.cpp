@@ -34,6 +34,11 @@
 //                      vg_pu, qmin_mvar, qmax_mvar (pv) | q_mvar (pq), in_service}
 //   loads:          - {name, bus, p_mw, q_mvar | pf, category, in_service}
 //   shunts:         - {name, bus, g_mw, b_mvar, in_service}
+//   assumptions:    - {id, about, default, alternatives: {NAME: {source, set: {RECORD: {key: value}}}}}
+//                   the values no source settles, each with its alternatives (io/assumptions.hpp); a
+//                   record (element or library type) an alternative changes names it: `assumption: ID`
+//                   (or a list). A chosen alternative (read_network_yaml's `choices`) is applied to the
+//                   records' YAML before they are read, so every check below runs on the result.
 // Every record (and type, and band) may carry `source:` text, which the reader checks is text and
 // otherwise ignores. Names of elements (buses included) are unique across the whole file and made of
 // ASCII letters, digits, '_', '-' and '.', so that scenarios can name them; a line of n > 1 circuits
