@@ -40,6 +40,7 @@ SCENARIOS = [
 SENSITIVITY_CASES = ["base-peak", "growth-2030-peak", "wind-1444-light-cf30", "wind-3570-light-cf30",
                      "wind-4696-light-cf30"]
 EXPORT_CASES = ["wind-1444-light-grid220", "wind-3570-light-cf30"]
+CURTAIL_CASES = ["wind-1444-light-cf30", "wind-1444-light-grid220", "wind-3570-light-cf30", "wind-4696-light-cf30"]
 
 
 def lsflow(binary, *args, ok=(0, 3)):
@@ -197,6 +198,46 @@ def reinforcement_n1(binary):
     return "\n".join(lines)
 
 
+def curtailment_table(binary):
+    rows = ["| case | wind on offer | curtailed, N-0 | curtailed, N-1 secure | binding (N-0) | left: no farm relieves it (N-1) |",
+            "|---|---|---|---|---|---|"]
+    for name in CURTAIL_CASES:
+        c0 = json.loads(lsflow(binary, "run", scenario_path(name), "--curtail", "n0", "--format", "json").stdout)["curtailment"]
+        c1 = json.loads(lsflow(binary, "run", scenario_path(name), "--curtail", "n1", "--format", "json").stdout)["curtailment"]
+        binding = sorted({re.sub(r"_c[12]$", "_c1/c2", b) for b in c0["binding"]})
+        left = sorted({re.sub(r" (HV|MV|LV) with", " with", x).replace(" (no wind farm relieves it)", "") for x in c1["remaining"]})
+        rows.append(f"| `{name}` | {mw(c0['wind_before_mw'])} MW | {mw(c0['curtailed_mw'])} MW | {mw(c1['curtailed_mw'])} MW | "
+                    f"{', '.join(f'`{b}`' for b in binding) or '—'} | {'; '.join(left) or '—'} |")
+    return "\n".join(rows)
+
+
+def year_text(binary):
+    p = lsflow(binary, "timeseries", scenario_path("wind-1444-peak"), "--profiles", str(PROFILES.relative_to(ROOT)),
+               "--curtail", "--format", "json", "--no-progress")
+    j = json.loads(p.stdout)
+    c, v = j["curtailment"], j["violations"]
+    binding = []
+    for b in sorted(c["binding"], key=lambda b: -b["hours"]):
+        e = re.sub(r"_c[12]$", "_c1/c2", b.get("element") or b.get("bus") + " (voltage)")
+        if all(e != x[0] for x in binding):
+            binding.append((e, b["hours"]))
+    farms = sorted(c["farms"], key=lambda f: -f["curtailed_mwh"])
+    rev = j["reverse_flow"][0] if j["reverse_flow"] else None
+    lines = [
+        f"`lsflow timeseries networks/langson/scenarios/wind-1444-peak.yaml --profiles networks/langson/profiles/langson-2021.csv "
+        f"--curtail` (the national plan on the 110 kV grid, the 2021-shaped profiles, 8,760 hours): of "
+        f"{c['wind_available_mwh'] / 1000:,.0f} GWh of wind on offer, **{c['curtailed_mwh'] / 1000:,.0f} GWh "
+        f"({100 * c['curtailed_mwh'] / c['wind_available_mwh']:.1f} %) must be curtailed**, in {c['hours_curtailed']:,} hours, to "
+        f"stay within the normal-operation limits; {v['hours_with_overload_uncurtailed']:,} hours have an overload before "
+        f"curtailment. Binding hours: " + ", ".join(f"`{e}` {h:,} h" for e, h in binding[:4]) + ". The most curtailed "
+        f"farm: `{farms[0]['generator']}` ({farms[0]['curtailed_mwh'] / 1000:,.0f} GWh). After curtailing, "
+        f"{v['hours_with_overload']:,} hours still have an overload no wind farm relieves and "
+        f"{v['hours_with_voltage_violation']:,} a bus outside its band"
+        + (f"; reverse flow through `{rev['transformer']}` in {rev['hours']:,} hours (up to {rev['max_mw']:.0f} MW)." if rev else "."),
+    ]
+    return "\n".join(lines)
+
+
 def calibration(binary):
     p = lsflow(binary, "timeseries", scenario_path("base-peak"), "--profiles", str(PROFILES.relative_to(ROOT)),
                "--format", "json", "--no-progress")
@@ -229,6 +270,8 @@ BLOCKS = {
     "sensitivity": sensitivity_table,
     "export": export_table,
     "reinforcement-n1": reinforcement_n1,
+    "curtailment": curtailment_table,
+    "year": year_text,
     "calibration": calibration,
 }
 
