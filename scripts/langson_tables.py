@@ -37,8 +37,8 @@ SCENARIOS = [
     "wind-4696-light-cf30", "wind-4696-light", "wind-4696-peak", "horizon-2025-peak", "horizon-2035-peak",
     "wet-night-2030",
 ]
-SENSITIVITY_CASES = ["base-peak", "growth-2030-peak", "wind-1444-light-cf30", "wind-3570-light-cf30",
-                     "wind-4696-light-cf30"]
+SENSITIVITY_CASES = ["base-peak", "growth-2030-peak", "wind-1444-light-cf30", "wind-1444-light-grid220",
+                     "wind-3570-light-cf30", "wind-4696-light-cf30"]
 EXPORT_CASES = ["wind-1444-light-grid220", "wind-3570-light-cf30"]
 CURTAIL_CASES = ["wind-1444-light-cf30", "wind-1444-light-grid220", "wind-3570-light-cf30", "wind-4696-light-cf30"]
 
