@@ -37,6 +37,7 @@ struct SolveArgs {
   bool no_fallback = false;
   bool no_diagnosis = false;
   std::string out;
+  std::vector<std::string> assume;
 };
 
 int run_solve(const SolveArgs& a) {
@@ -52,7 +53,7 @@ int run_solve(const SolveArgs& a) {
   auto t0 = std::chrono::steady_clock::now();
   std::error_code ec;
   if (!std::filesystem::is_regular_file(a.path, ec)) throw InputError(SourceLoc{a.path, 0}, "file not found");
-  const model::Network net = io::read_network(a.path);
+  const model::Network net = io::read_network(a.path, assume_choices(a.assume));
   const double read_ms = ms_since(t0);
   // MATPOWER cases keep MATPOWER's default (no reactive limits), so that the validation is MATPOWER's
   // runpf; lsflow network files are studies: limits on, as in every study command.
@@ -110,6 +111,7 @@ void add_solve(CLI::App& app, int& rc) {
       "on for a network file.");
   cmd->add_option("CASE", a->path, "MATPOWER case (.m, version 2) or lsflow network file (.yaml)")->required();
   add_solver_flags(cmd, a->solver, true, true);
+  add_assume(cmd, a->assume);
   cmd->add_flag("--enforce-q-limits", a->enforce_q_limits,
                 "enforce reactive limits on a MATPOWER case (MATPOWER's pf.enforce_q_lims = 1)");
   cmd->add_flag("--dc", a->dc, "DC power flow (MATPOWER's rundcpf)");
