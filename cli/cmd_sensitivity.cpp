@@ -141,19 +141,6 @@ Observations observe_hosting(const StudyCase& c, const SensitivityArgs& a) {
   return out;
 }
 
-std::pair<std::size_t, std::size_t> hour_range(const std::string& text, std::size_t hours) {
-  if (text.empty()) return {0, 0};
-  const auto dash = text.find('-');
-  try {
-    const std::size_t h0 = std::stoul(text.substr(0, dash));
-    const std::size_t h1 = dash == std::string::npos ? h0 : std::stoul(text.substr(dash + 1));
-    if (h1 < h0 || h1 >= hours) throw std::out_of_range("hours");
-    return {h0, h1 - h0 + 1};
-  } catch (const std::exception&) {
-    throw UsageError(fmt::format("option --hours: '{}' is not a range FIRST-LAST within 0-{}", text, hours - 1));
-  }
-}
-
 Observations observe_timeseries(const StudyCase& c, const SensitivityArgs& a, const study::Profiles& prof) {
   study::TimeSeriesOptions opt;
   opt.tol_pu = a.solver.tol_pu;

@@ -706,26 +706,6 @@ std::string taps_csv(const study::TimeSeries& ts, const study::TimeSeriesResult&
   return s;
 }
 
-std::pair<std::size_t, std::size_t> parse_hours(const std::string& text) {
-  const auto dash = text.find('-');
-  auto num = [&](const std::string& t) {
-    std::size_t pos = 0;
-    unsigned long v = 0;
-    try {
-      v = std::stoul(t, &pos);
-    } catch (const std::exception&) {
-      pos = 0;
-    }
-    if (pos == 0 || pos != t.size())
-      throw UsageError(fmt::format("option --hours: '{}' is not FIRST-LAST (e.g. 0-167)", text));
-    return static_cast<std::size_t>(v);
-  };
-  if (dash == std::string::npos)
-    throw UsageError(fmt::format("option --hours: '{}' is not FIRST-LAST (e.g. 0-167)", text));
-  const auto a = num(text.substr(0, dash)), b = num(text.substr(dash + 1));
-  if (b < a) throw UsageError(fmt::format("option --hours: {} comes after {}", a, b));
-  return {a, b};
-}
 
 
 struct TimeSeriesArgs {
@@ -756,14 +736,7 @@ int run_timeseries(const TimeSeriesArgs& a) {
   pf.separator = a.csv_sep.size() == 1 ? a.csv_sep[0] : '?';
   if (a.csv_sep != "," && a.csv_sep != ";") throw UsageError(fmt::format("option --csv-sep: '{}' is not ',' or ';'", a.csv_sep));
   const study::Profiles prof = study::read_profiles(a.profiles, pf);
-  std::size_t first = 0, count = 0;
-  if (!a.hours.empty()) {
-    const auto [h0, h1] = parse_hours(a.hours);
-    if (h1 >= prof.hours)
-      throw UsageError(fmt::format("option --hours: the profile has hours 0-{}, not {}", prof.hours - 1, h1));
-    first = h0;
-    count = h1 - h0 + 1;
-  }
+  const auto [first, count] = hour_range(a.hours, prof.hours);
   study::TimeSeries ts(c.net, prof, c.contingency_limits, opt);
   for (const auto& n : c.notes) std::fprintf(stderr, "%s\n", fmt::format("warning: {}", n).c_str());
 

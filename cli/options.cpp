@@ -198,4 +198,27 @@ void remove_stale_results(const std::string& dir, const std::vector<std::string>
     std::fprintf(stderr, "%s\n", fmt::format("removed the results of an earlier run from {}:{}", dir, removed).c_str());
 }
 
+std::pair<std::size_t, std::size_t> hour_range(const std::string& text, std::size_t hours) {
+  if (text.empty()) return {0, 0};
+  const auto dash = text.find('-');
+  auto num = [&](const std::string& t) {
+    std::size_t pos = 0;
+    unsigned long v = 0;
+    try {
+      v = std::stoul(t, &pos);
+    } catch (const std::exception&) {
+      pos = 0;
+    }
+    if (pos == 0 || pos != t.size())
+      throw UsageError(fmt::format("option --hours: '{}' is not FIRST-LAST (e.g. 0-167)", text));
+    return static_cast<std::size_t>(v);
+  };
+  if (dash == std::string::npos)
+    throw UsageError(fmt::format("option --hours: '{}' is not FIRST-LAST (e.g. 0-167)", text));
+  const auto a = num(text.substr(0, dash)), b = num(text.substr(dash + 1));
+  if (b < a) throw UsageError(fmt::format("option --hours: {} comes after {}", a, b));
+  if (b >= hours) throw UsageError(fmt::format("option --hours: the profile has hours 0-{}, not {}", hours - 1, b));
+  return {a, b - a + 1};
+}
+
 }  // namespace lsflow::cli

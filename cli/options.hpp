@@ -4,6 +4,7 @@
 // or a MATPOWER case) with its limits.
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -88,6 +89,10 @@ void add_assume(CLI::App* cmd, std::vector<std::string>& items);
 [[nodiscard]] report::SolveOptions study_solve_options(const SolverFlags& f);
 // One line that says how the base case was solved (reactive limits, taps) for report headers.
 [[nodiscard]] std::string base_case_text(const report::SolveOptions& opt, const report::NetworkSolution* sol);
+
+// --hours FIRST-LAST of a profile of `hours` hours: {first, count}; {0, 0} (every hour) when `text` is
+// empty. UsageError "option --hours: ..." when it is not a range inside the profile.
+[[nodiscard]] std::pair<std::size_t, std::size_t> hour_range(const std::string& text, std::size_t hours);
 
 // Splits "A,B, C" into its items (spaces around items dropped, empty items skipped).
 [[nodiscard]] std::vector<std::string> split_list(const std::string& text);
