@@ -8,14 +8,6 @@ namespace lsflow::io {
 
 namespace {
 
-bool is_id(std::string_view s) {
-  if (s.empty()) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '-' || c == '.';
-  });
-}
-
 bool is_alternative_name(std::string_view s) {
   if (s.empty()) return false;
   return std::all_of(s.begin(), s.end(), [](char c) { return c > ' ' && c < 127 && c != '=' && c != ','; });
@@ -46,7 +38,7 @@ std::vector<AssumptionDef> read_assumption_defs(const YamlValue& v, const std::s
     d.info.origin = origin;
     const YamlValue id = m.require("id");
     d.info.id = id.as_string();
-    if (!is_id(d.info.id))
+    if (!is_element_name(d.info.id))
       id.fail(fmt::format("assumption id \"{}\" may hold only ASCII letters, digits, '_', '-' and '.'", d.info.id));
     for (const auto& other : out)
       if (other.info.id == d.info.id)

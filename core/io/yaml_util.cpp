@@ -238,6 +238,14 @@ std::optional<std::string> nearest_match(std::string_view word, const std::vecto
   return best;
 }
 
+bool is_element_name(std::string_view s) {
+  if (s.empty()) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '.';
+  });
+}
+
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
   if (auto m = nearest_match(word, candidates)) return fmt::format(" — did you mean '{}'?", *m);
   return {};

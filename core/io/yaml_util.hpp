@@ -123,4 +123,8 @@ class YamlMap {
 // " — did you mean 'x'?" or "" when nothing is close; for appending to an error message.
 [[nodiscard]] std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
 
+// A name scenarios and the command line can quote: non-empty ASCII letters, digits, '_', '-', '.'
+// (element names, zones, categories, assumption ids).
+[[nodiscard]] bool is_element_name(std::string_view s);
+
 }  // namespace lsflow::io
